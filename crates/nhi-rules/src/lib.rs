@@ -1,0 +1,1 @@
+//! Detection rules kept as data, compiled into an aho-corasick prefilter plus regexes, with validators.

@@ -1,0 +1,1 @@
+//! The scan pipeline: walk files and history, decode, detect, parse configs, suppress, aggregate.

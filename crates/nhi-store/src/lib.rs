@@ -1,0 +1,1 @@
+//! The inventory store: a backend-neutral trait and the embedded SQLite implementation.

@@ -64,6 +64,9 @@ pub struct Consumer {
     pub name: String,
     /// Path relative to the scanned root.
     pub path: String,
+    /// The scan root the path is relative to, as given on the command line.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub root: String,
     pub line: u32,
     /// The command line or URL the agent runs or calls, with secrets redacted.
     #[serde(default, skip_serializing_if = "Option::is_none")]

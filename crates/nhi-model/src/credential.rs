@@ -238,6 +238,11 @@ impl CredentialId {
     pub fn for_fingerprint(fp: &Fingerprint) -> Self {
         CredentialId(format!("cred-{}", fp.short()))
     }
+
+    /// Restores an ID read back from a store.
+    pub fn from_stored(id: impl Into<String>) -> Self {
+        CredentialId(id.into())
+    }
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -1,1 +1,208 @@
 //! The inventory store: a backend-neutral trait and the embedded SQLite implementation.
+//!
+//! [`InventoryStore`] is what the CLI talks to. [`SqliteStore`] implements it over a
+//! single SQLite file (WAL mode, versioned migrations); a PostgreSQL backend will
+//! implement the same trait later.
+//!
+//! Nothing stored here is a raw secret: the model types carry only keyed fingerprints and
+//! redacted previews, and the store persists exactly those.
+
+#![forbid(unsafe_code)]
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use nhi_model::{
+    Consumer, Credential, CredentialKind, CredentialStatus, Finding, Provider, ScanSummary,
+    Severity,
+};
+
+mod error;
+mod sqlite;
+
+pub use error::StoreError;
+pub use sqlite::SqliteStore;
+
+/// A place that keeps the inventory across scans.
+///
+/// The trait is object safe, so the CLI can hold a `Box<dyn InventoryStore>` and pick the
+/// backend at run time.
+pub trait InventoryStore {
+    /// Records one completed scan in ONE transaction (never half-written): upserts
+    /// credentials by fingerprint (keep first_seen, bump last_seen, status from the
+    /// credential), upserts sightings, findings and consumers; then, for every root in
+    /// `scan.roots`, marks credentials/findings/consumers previously seen under that root
+    /// but not seen in this scan as resolved (credentials.status='resolved',
+    /// resolved_at=now). Credentials seen again after being resolved become active again.
+    ///
+    /// "now" is `scan.finished_at`, so every row touched by one scan carries the same time.
+    fn record_scan(&mut self, scan: &ScanRecord<'_>) -> Result<ScanOutcome, StoreError>;
+
+    /// Stored credentials matching `filter`, each with every sighting ever stored for it,
+    /// in the order they were first recorded.
+    fn credentials(&self, filter: &CredentialFilter) -> Result<Vec<StoredCredential>, StoreError>;
+
+    /// Stored findings matching `filter`, in the order they were first recorded.
+    fn findings(&self, filter: &FindingFilter) -> Result<Vec<StoredFinding>, StoreError>;
+
+    /// The consumers that the latest scans of their roots still saw (resolved consumers
+    /// stay in the store for history but are not listed, since `Consumer` has no status).
+    fn consumers(&self) -> Result<Vec<Consumer>, StoreError>;
+
+    /// The most recent `limit` scans, newest first.
+    fn scans(&self, limit: usize) -> Result<Vec<ScanRow>, StoreError>;
+}
+
+/// One completed scan, as handed to [`InventoryStore::record_scan`].
+#[derive(Debug, Clone, Copy)]
+pub struct ScanRecord<'a> {
+    pub started_at: jiff::Timestamp,
+    pub finished_at: jiff::Timestamp,
+    /// The roots as given on the command line. Only these roots take part in resolution.
+    pub roots: &'a [String],
+    pub summary: &'a ScanSummary,
+    pub credentials: &'a [Credential],
+    /// Every finding's fingerprint must belong to one of `credentials`.
+    pub findings: &'a [Finding],
+    pub consumers: &'a [Consumer],
+}
+
+/// What recording a scan changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanOutcome {
+    pub scan_id: i64,
+    /// Credentials the store had never seen.
+    pub new_credentials: u64,
+    /// Credentials the store already knew (including ones it had marked resolved).
+    pub seen_again: u64,
+    /// Credentials this scan marked resolved.
+    pub resolved: u64,
+}
+
+/// A credential with its inventory history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCredential {
+    /// The credential with all stored sightings, including ones later rescans no longer
+    /// found: working tree first, then history (oldest commit date first).
+    pub credential: Credential,
+    pub first_seen: jiff::Timestamp,
+    pub last_seen: jiff::Timestamp,
+    pub resolved_at: Option<jiff::Timestamp>,
+}
+
+/// A finding with its inventory history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFinding {
+    /// The finding; provider, kind, fingerprint, preview, external ID and sightings come
+    /// from its credential's stored row.
+    pub finding: Finding,
+    /// `open`, `resolved` or `suppressed`.
+    pub status: String,
+    pub first_seen: jiff::Timestamp,
+    pub last_seen: jiff::Timestamp,
+}
+
+/// Which credentials to list. The default lists all of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CredentialFilter {
+    pub provider: Option<Provider>,
+    pub kind: Option<CredentialKind>,
+    pub status: Option<CredentialStatus>,
+}
+
+/// Which findings to list. The default lists all of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FindingFilter {
+    /// Only findings at this severity or above.
+    pub min_severity: Option<Severity>,
+    /// Only findings with this status (`open`, `resolved`, `suppressed`).
+    pub status: Option<String>,
+}
+
+/// One recorded scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanRow {
+    pub id: i64,
+    pub started_at: jiff::Timestamp,
+    pub finished_at: jiff::Timestamp,
+    pub roots: Vec<String>,
+    pub summary: ScanSummary,
+}
+
+/// The documented default path: `$NHI_DB` if set, else `$XDG_DATA_HOME/nhi/nhi.db`, else
+/// `$HOME/.local/share/nhi/nhi.db`. `None` when none of those is set.
+pub fn default_db_path() -> Option<PathBuf> {
+    default_db_path_from(|name| std::env::var_os(name))
+}
+
+/// [`default_db_path`] over an injected environment, so it can be tested without
+/// mutating the process environment (which races with other test threads).
+fn default_db_path_from(env: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+    let non_empty = |name: &str| env(name).filter(|value| !value.is_empty());
+    if let Some(path) = non_empty("NHI_DB") {
+        return Some(PathBuf::from(path));
+    }
+    // The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored.
+    if let Some(data_home) = non_empty("XDG_DATA_HOME").filter(|v| Path::new(v).is_absolute()) {
+        return Some(Path::new(&data_home).join("nhi").join("nhi.db"));
+    }
+    non_empty("HOME").map(|home| {
+        Path::new(&home)
+            .join(".local")
+            .join("share")
+            .join("nhi")
+            .join("nhi.db")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn path_with(vars: &[(&str, &str)]) -> Option<PathBuf> {
+        let map: HashMap<String, OsString> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .collect();
+        default_db_path_from(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn nhi_db_wins_over_everything() {
+        assert_eq!(
+            path_with(&[
+                ("NHI_DB", "/tmp/x.db"),
+                ("XDG_DATA_HOME", "/data"),
+                ("HOME", "/home/u")
+            ]),
+            Some(PathBuf::from("/tmp/x.db"))
+        );
+    }
+
+    #[test]
+    fn xdg_data_home_comes_next() {
+        assert_eq!(
+            path_with(&[("XDG_DATA_HOME", "/data"), ("HOME", "/home/u")]),
+            Some(PathBuf::from("/data/nhi/nhi.db"))
+        );
+    }
+
+    #[test]
+    fn relative_or_empty_xdg_falls_back_to_home() {
+        let expected = Some(PathBuf::from("/home/u/.local/share/nhi/nhi.db"));
+        assert_eq!(
+            path_with(&[("XDG_DATA_HOME", "rel/data"), ("HOME", "/home/u")]),
+            expected
+        );
+        assert_eq!(
+            path_with(&[("NHI_DB", ""), ("XDG_DATA_HOME", ""), ("HOME", "/home/u")]),
+            expected
+        );
+    }
+
+    #[test]
+    fn nothing_set_gives_none() {
+        assert_eq!(path_with(&[]), None);
+    }
+}

@@ -1,0 +1,269 @@
+//! Turning raw column values back into model types.
+//!
+//! Rows are first read into plain structs of SQL values (inside rusqlite's closures, which
+//! can only fail with rusqlite errors), then decoded here, where a bad value becomes a
+//! [`StoreError::Corrupt`] naming its table, column and row instead of a panic.
+
+use std::str::FromStr;
+
+use nhi_model::{
+    Consumer, Credential, CredentialId, Finding, FindingId, Fingerprint, Preview, Sighting,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::StoreError;
+use crate::{StoredCredential, StoredFinding};
+
+pub(crate) fn to_json<T: Serialize + ?Sized>(
+    what: &'static str,
+    value: &T,
+) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|source| StoreError::Encode { what, source })
+}
+
+/// Decodes the columns of one row, so every error says where the bad value sits.
+pub(crate) struct Decoder {
+    table: &'static str,
+    row: String,
+}
+
+impl Decoder {
+    pub(crate) fn new(table: &'static str, row: impl Into<String>) -> Self {
+        Decoder {
+            table,
+            row: row.into(),
+        }
+    }
+
+    fn corrupt(&self, column: &'static str, reason: impl Into<String>) -> StoreError {
+        StoreError::Corrupt {
+            table: self.table,
+            column,
+            row: self.row.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Parses a model enum from its `as_str()` name.
+    pub(crate) fn enumeration<T>(&self, column: &'static str, text: &str) -> Result<T, StoreError>
+    where
+        T: FromStr<Err = nhi_model::UnknownVariant>,
+    {
+        text.parse()
+            .map_err(|err: nhi_model::UnknownVariant| self.corrupt(column, err.to_string()))
+    }
+
+    pub(crate) fn timestamp(
+        &self,
+        column: &'static str,
+        text: &str,
+    ) -> Result<jiff::Timestamp, StoreError> {
+        text.parse().map_err(|err: jiff::Error| {
+            self.corrupt(column, format!("not an RFC 3339 time: {err}"))
+        })
+    }
+
+    pub(crate) fn optional_timestamp(
+        &self,
+        column: &'static str,
+        text: Option<&str>,
+    ) -> Result<Option<jiff::Timestamp>, StoreError> {
+        text.map(|t| self.timestamp(column, t)).transpose()
+    }
+
+    pub(crate) fn json<T: DeserializeOwned>(
+        &self,
+        column: &'static str,
+        text: &str,
+    ) -> Result<T, StoreError> {
+        serde_json::from_str(text).map_err(|err| {
+            // serde_json's message gives line and column, never the offending text.
+            self.corrupt(column, format!("invalid JSON: {err}"))
+        })
+    }
+
+    pub(crate) fn line_or_column(
+        &self,
+        column: &'static str,
+        value: i64,
+    ) -> Result<u32, StoreError> {
+        u32::try_from(value).map_err(|_| self.corrupt(column, format!("{value} is not a u32")))
+    }
+
+    pub(crate) fn fingerprint(
+        &self,
+        column: &'static str,
+        text: &str,
+    ) -> Result<Fingerprint, StoreError> {
+        Fingerprint::from_hex(text).map_err(|err| self.corrupt(column, err.to_string()))
+    }
+
+    pub(crate) fn credential_id(
+        &self,
+        column: &'static str,
+        text: &str,
+    ) -> Result<CredentialId, StoreError> {
+        if text.is_empty() {
+            return Err(self.corrupt(column, "empty credential id".to_string()));
+        }
+        Ok(CredentialId::from_stored(text))
+    }
+
+    pub(crate) fn flag(&self, column: &'static str, value: i64) -> Result<bool, StoreError> {
+        match value {
+            0 => Ok(false),
+            1 => Ok(true),
+            other => Err(self.corrupt(column, format!("{other} is not 0 or 1"))),
+        }
+    }
+}
+
+pub(crate) struct SightingRow {
+    pub id: i64,
+    pub root: String,
+    pub source: String,
+    pub path: String,
+    pub line: i64,
+    pub column: i64,
+    pub commit: String,
+    pub blob: Option<String>,
+    pub author: Option<String>,
+    pub date: Option<String>,
+}
+
+impl SightingRow {
+    pub(crate) fn decode(self) -> Result<Sighting, StoreError> {
+        let d = Decoder::new("sightings", self.id.to_string());
+        Ok(Sighting {
+            source: d.enumeration("source", &self.source)?,
+            path: self.path,
+            line: d.line_or_column("line", self.line)?,
+            column: d.line_or_column("col", self.column)?,
+            commit: Some(self.commit).filter(|c| !c.is_empty()),
+            blob: self.blob,
+            author: self.author,
+            date: self.date,
+            root: self.root,
+        })
+    }
+}
+
+pub(crate) struct CredentialRow {
+    pub id: String,
+    pub fingerprint: String,
+    pub kind: String,
+    pub provider: String,
+    pub preview: String,
+    pub external_id: Option<String>,
+    pub attributes: String,
+    pub status: String,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub resolved_at: Option<String>,
+}
+
+impl CredentialRow {
+    pub(crate) fn decode(self, sightings: Vec<Sighting>) -> Result<StoredCredential, StoreError> {
+        let d = Decoder::new("credentials", self.id.as_str());
+        Ok(StoredCredential {
+            credential: Credential {
+                id: d.credential_id("id", &self.id)?,
+                fingerprint: d.fingerprint("fingerprint", &self.fingerprint)?,
+                kind: d.enumeration("kind", &self.kind)?,
+                provider: d.enumeration("provider", &self.provider)?,
+                preview: Preview::reference(&self.preview),
+                external_id: self.external_id,
+                attributes: d.json("attributes", &self.attributes)?,
+                status: d.enumeration("status", &self.status)?,
+                sightings,
+            },
+            first_seen: d.timestamp("first_seen", &self.first_seen)?,
+            last_seen: d.timestamp("last_seen", &self.last_seen)?,
+            resolved_at: d.optional_timestamp("resolved_at", self.resolved_at.as_deref())?,
+        })
+    }
+}
+
+pub(crate) struct FindingRow {
+    pub id: String,
+    pub rule: String,
+    pub title: String,
+    pub severity: String,
+    pub confidence: String,
+    pub owasp: String,
+    pub history_only: i64,
+    pub evidence: String,
+    pub fix: String,
+    pub references: String,
+    pub status: String,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub credential_id: String,
+    pub fingerprint: String,
+    pub kind: String,
+    pub provider: String,
+    pub preview: String,
+    pub external_id: Option<String>,
+}
+
+impl FindingRow {
+    pub(crate) fn decode(self, sightings: Vec<Sighting>) -> Result<StoredFinding, StoreError> {
+        let d = Decoder::new("findings", self.id.as_str());
+        let c = Decoder::new("credentials", self.credential_id.as_str());
+        Ok(StoredFinding {
+            finding: Finding {
+                id: FindingId::from_stored(self.id.as_str()),
+                rule: self.rule,
+                title: self.title,
+                severity: d.enumeration("severity", &self.severity)?,
+                confidence: d.enumeration("confidence", &self.confidence)?,
+                owasp: d.enumeration("owasp", &self.owasp)?,
+                provider: c.enumeration("provider", &self.provider)?,
+                kind: c.enumeration("kind", &self.kind)?,
+                fingerprint: c.fingerprint("fingerprint", &self.fingerprint)?,
+                preview: Preview::reference(&self.preview),
+                external_id: self.external_id,
+                history_only: d.flag("history_only", self.history_only)?,
+                evidence: d.json("evidence", &self.evidence)?,
+                fix: self.fix,
+                sightings,
+                references: d.json("refs", &self.references)?,
+            },
+            status: self.status,
+            first_seen: d.timestamp("first_seen", &self.first_seen)?,
+            last_seen: d.timestamp("last_seen", &self.last_seen)?,
+        })
+    }
+}
+
+pub(crate) struct ConsumerRow {
+    pub id: String,
+    pub kind: String,
+    pub tool: String,
+    pub name: String,
+    pub path: String,
+    pub line: i64,
+    pub endpoint: Option<String>,
+    pub credentials: String,
+    pub attributes: String,
+    pub root: String,
+}
+
+impl ConsumerRow {
+    pub(crate) fn decode(self) -> Result<Consumer, StoreError> {
+        let d = Decoder::new("consumers", self.id.as_str());
+        Ok(Consumer {
+            kind: d.enumeration("kind", &self.kind)?,
+            tool: self.tool,
+            name: self.name,
+            path: self.path,
+            root: self.root,
+            line: d.line_or_column("line", self.line)?,
+            endpoint: self.endpoint,
+            credentials: d.json("credentials", &self.credentials)?,
+            attributes: d.json("attributes", &self.attributes)?,
+            id: self.id,
+        })
+    }
+}

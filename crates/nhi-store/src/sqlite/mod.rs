@@ -1,0 +1,804 @@
+//! The embedded SQLite backend.
+
+mod codec;
+mod migrate;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use nhi_model::{Consumer, Credential, Finding, Severity};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use crate::error::{Context, StoreError};
+use crate::{
+    CredentialFilter, FindingFilter, InventoryStore, ScanOutcome, ScanRecord, ScanRow,
+    StoredCredential, StoredFinding,
+};
+use codec::{Decoder, to_json};
+
+/// How long a writer waits for another process's lock before giving up. Scans are
+/// recorded in one short transaction, so a few seconds covers a concurrent `nhi scan`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The inventory in one SQLite file.
+pub struct SqliteStore {
+    conn: Connection,
+    /// `None` for an in-memory store.
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`: parent directories are created
+    /// (mode 0700 on unix) and a new file gets mode 0600, since the inventory maps where
+    /// an organisation's credentials live. Turns on WAL, foreign keys and a busy timeout,
+    /// then applies pending migrations.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        create_parent_dirs(path)?;
+        create_private_file(path)?;
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let store = SqliteStore {
+            conn,
+            path: Some(path.to_path_buf()),
+        };
+        store.initialise(true)
+    }
+
+    /// A private, throw-away store (tests, `--no-store` style runs). No WAL: it has no file.
+    pub fn open_in_memory() -> Result<SqliteStore, StoreError> {
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
+            path: PathBuf::from(":memory:"),
+            source,
+        })?;
+        SqliteStore { conn, path: None }.initialise(false)
+    }
+
+    /// The highest applied migration version.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        migrate::current_version(&self.conn)
+    }
+
+    /// The newest schema version this build can create.
+    pub fn latest_schema_version() -> u32 {
+        migrate::latest_version()
+    }
+
+    fn initialise(mut self, wal: bool) -> Result<SqliteStore, StoreError> {
+        self.conn
+            .busy_timeout(BUSY_TIMEOUT)
+            .context("setting busy_timeout")?;
+        self.conn
+            .pragma_update(None, "foreign_keys", true)
+            .context("enabling foreign keys")?;
+        if wal {
+            let mode: String = self
+                .conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+                .context("switching to WAL journal mode")?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(StoreError::JournalMode {
+                    path: self.path.clone().unwrap_or_default(),
+                    mode,
+                });
+            }
+            // NORMAL is durable across application crashes in WAL mode and avoids an
+            // fsync per transaction; only a power loss can drop the last commit.
+            self.conn
+                .pragma_update(None, "synchronous", "NORMAL")
+                .context("setting synchronous=NORMAL")?;
+        }
+        migrate::run(&mut self.conn, &jiff::Timestamp::now().to_string())?;
+        Ok(self)
+    }
+}
+
+fn create_parent_dirs(path: &Path) -> Result<(), StoreError> {
+    let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    if parent.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(parent)
+        .map_err(|source| StoreError::CreateDir {
+            path: parent.to_path_buf(),
+            source,
+        })
+}
+
+/// Creates the file ourselves before SQLite does, so it is born 0600 rather than with the
+/// umask's usual 0644. An existing file is left as it is. SQLite gives its `-wal` and
+/// `-shm` files the database file's permissions.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .map(drop)
+        .map_err(|source| StoreError::CreateFile {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+impl InventoryStore for SqliteStore {
+    fn record_scan(&mut self, scan: &ScanRecord<'_>) -> Result<ScanOutcome, StoreError> {
+        // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
+        // could fail with SQLITE_BUSY on upgrade instead of waiting on busy_timeout.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .context("starting the scan transaction")?;
+        let outcome = record(&tx, scan)?;
+        // Dropping `tx` on any error above rolls everything back.
+        tx.commit().context("committing the scan")?;
+        Ok(outcome)
+    }
+
+    fn credentials(&self, filter: &CredentialFilter) -> Result<Vec<StoredCredential>, StoreError> {
+        const CONTEXT: &str = "reading credentials";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, fingerprint, kind, provider, preview, external_id, attributes, status,
+                        first_seen, last_seen, resolved_at
+                 FROM credentials
+                 WHERE (?1 IS NULL OR provider = ?1)
+                   AND (?2 IS NULL OR kind = ?2)
+                   AND (?3 IS NULL OR status = ?3)
+                 ORDER BY rowid",
+            )
+            .context(CONTEXT)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    filter.provider.map(|p| p.as_str()),
+                    filter.kind.map(|k| k.as_str()),
+                    filter.status.map(|s| s.as_str()),
+                ],
+                |row| {
+                    Ok(codec::CredentialRow {
+                        id: row.get(0)?,
+                        fingerprint: row.get(1)?,
+                        kind: row.get(2)?,
+                        provider: row.get(3)?,
+                        preview: row.get(4)?,
+                        external_id: row.get(5)?,
+                        attributes: row.get(6)?,
+                        status: row.get(7)?,
+                        first_seen: row.get(8)?,
+                        last_seen: row.get(9)?,
+                        resolved_at: row.get(10)?,
+                    })
+                },
+            )
+            .context(CONTEXT)?;
+        let mut stored = Vec::new();
+        for row in rows {
+            let row = row.context(CONTEXT)?;
+            let sightings = load_sightings(&self.conn, &row.id)?;
+            stored.push(row.decode(sightings)?);
+        }
+        Ok(stored)
+    }
+
+    fn findings(&self, filter: &FindingFilter) -> Result<Vec<StoredFinding>, StoreError> {
+        const CONTEXT: &str = "reading findings";
+        let severities = match filter.min_severity {
+            Some(min) => {
+                let allowed: Vec<&str> = Severity::ALL
+                    .iter()
+                    .filter(|s| **s >= min)
+                    .map(|s| s.as_str())
+                    .collect();
+                Some(to_json("severity filter", &allowed)?)
+            }
+            None => None,
+        };
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT f.id, f.rule, f.title, f.severity, f.confidence, f.owasp, f.history_only,
+                        f.evidence, f.fix, f.refs, f.status, f.first_seen, f.last_seen,
+                        c.id, c.fingerprint, c.kind, c.provider, c.preview, c.external_id
+                 FROM findings AS f JOIN credentials AS c ON c.id = f.credential_id
+                 WHERE (?1 IS NULL OR f.severity IN (SELECT value FROM json_each(?1)))
+                   AND (?2 IS NULL OR f.status = ?2)
+                 ORDER BY f.rowid",
+            )
+            .context(CONTEXT)?;
+        let rows = stmt
+            .query_map(params![severities, filter.status], |row| {
+                Ok(codec::FindingRow {
+                    id: row.get(0)?,
+                    rule: row.get(1)?,
+                    title: row.get(2)?,
+                    severity: row.get(3)?,
+                    confidence: row.get(4)?,
+                    owasp: row.get(5)?,
+                    history_only: row.get(6)?,
+                    evidence: row.get(7)?,
+                    fix: row.get(8)?,
+                    references: row.get(9)?,
+                    status: row.get(10)?,
+                    first_seen: row.get(11)?,
+                    last_seen: row.get(12)?,
+                    credential_id: row.get(13)?,
+                    fingerprint: row.get(14)?,
+                    kind: row.get(15)?,
+                    provider: row.get(16)?,
+                    preview: row.get(17)?,
+                    external_id: row.get(18)?,
+                })
+            })
+            .context(CONTEXT)?;
+        let mut stored = Vec::new();
+        // Several findings usually share a credential; read its sightings once.
+        let mut sightings_by_credential = HashMap::new();
+        for row in rows {
+            let row = row.context(CONTEXT)?;
+            let sightings = match sightings_by_credential.get(&row.credential_id) {
+                Some(sightings) => Clone::clone(sightings),
+                None => {
+                    let loaded = load_sightings(&self.conn, &row.credential_id)?;
+                    sightings_by_credential.insert(row.credential_id.clone(), loaded.clone());
+                    loaded
+                }
+            };
+            stored.push(row.decode(sightings)?);
+        }
+        Ok(stored)
+    }
+
+    fn consumers(&self) -> Result<Vec<Consumer>, StoreError> {
+        const CONTEXT: &str = "reading consumers";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, kind, tool, name, path, line, endpoint, credentials, attributes, root
+                 FROM consumers WHERE status = 'active' ORDER BY rowid",
+            )
+            .context(CONTEXT)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok(codec::ConsumerRow {
+                    id: row.get(0)?,
+                    kind: row.get(1)?,
+                    tool: row.get(2)?,
+                    name: row.get(3)?,
+                    path: row.get(4)?,
+                    line: row.get(5)?,
+                    endpoint: row.get(6)?,
+                    credentials: row.get(7)?,
+                    attributes: row.get(8)?,
+                    root: row.get(9)?,
+                })
+            })
+            .context(CONTEXT)?;
+        let mut consumers = Vec::new();
+        for row in rows {
+            consumers.push(row.context(CONTEXT)?.decode()?);
+        }
+        Ok(consumers)
+    }
+
+    fn scans(&self, limit: usize) -> Result<Vec<ScanRow>, StoreError> {
+        const CONTEXT: &str = "reading scans";
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, started_at, finished_at, roots, summary
+                 FROM scans ORDER BY id DESC LIMIT ?1",
+            )
+            .context(CONTEXT)?;
+        let rows = stmt
+            .query_map([limit], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                ))
+            })
+            .context(CONTEXT)?;
+        let mut scans = Vec::new();
+        for row in rows {
+            let (id, started_at, finished_at, roots, summary) = row.context(CONTEXT)?;
+            let d = Decoder::new("scans", id.to_string());
+            scans.push(ScanRow {
+                id,
+                started_at: d.timestamp("started_at", &started_at)?,
+                finished_at: d.timestamp("finished_at", &finished_at)?,
+                roots: d.json("roots", &roots)?,
+                summary: d.json("summary", &summary)?,
+            });
+        }
+        Ok(scans)
+    }
+}
+
+/// Every stored sighting of one credential: working tree first, then history by commit
+/// date, then by place, so the order is the same on every read and every backend.
+fn load_sightings(
+    conn: &Connection,
+    credential_id: &str,
+) -> Result<Vec<nhi_model::Sighting>, StoreError> {
+    const CONTEXT: &str = "reading sightings";
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT id, root, source, path, line, col, commit_id, blob_id, author, commit_date
+             FROM sightings WHERE credential_id = ?1
+             ORDER BY source = 'git_history', COALESCE(commit_date, ''), root, path, line, col,
+                      source, commit_id",
+        )
+        .context(CONTEXT)?;
+    let rows = stmt
+        .query_map([credential_id], |row| {
+            Ok(codec::SightingRow {
+                id: row.get(0)?,
+                root: row.get(1)?,
+                source: row.get(2)?,
+                path: row.get(3)?,
+                line: row.get(4)?,
+                column: row.get(5)?,
+                commit: row.get(6)?,
+                blob: row.get(7)?,
+                author: row.get(8)?,
+                date: row.get(9)?,
+            })
+        })
+        .context(CONTEXT)?;
+    let mut sightings = Vec::new();
+    for row in rows {
+        sightings.push(row.context(CONTEXT)?.decode()?);
+    }
+    Ok(sightings)
+}
+
+/// The body of [`InventoryStore::record_scan`], run inside its transaction.
+fn record(tx: &Transaction<'_>, scan: &ScanRecord<'_>) -> Result<ScanOutcome, StoreError> {
+    let now = scan.finished_at.to_string();
+    let roots_json = to_json("scan roots", scan.roots)?;
+    tx.execute(
+        "INSERT INTO scans (started_at, finished_at, roots, summary) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            scan.started_at.to_string(),
+            now,
+            roots_json,
+            to_json("scan summary", scan.summary)?
+        ],
+    )
+    .context("inserting the scan")?;
+    let scan_id = tx.last_insert_rowid();
+
+    let single_root = match scan.roots {
+        [only] => Some(only.as_str()),
+        _ => None,
+    };
+
+    // Fingerprint -> stored credential id, for the credentials of this scan only.
+    let mut ids_by_fingerprint: HashMap<&str, String> = HashMap::new();
+    let mut new_credentials = 0u64;
+    let mut seen_again = 0u64;
+    for credential in scan.credentials {
+        let fingerprint = credential.fingerprint.as_str();
+        let already_in_this_scan = ids_by_fingerprint.contains_key(fingerprint);
+        let id = match stored_credential_id(tx, fingerprint)? {
+            Some(id) => {
+                update_credential(tx, &id, credential, &now, scan_id)?;
+                if !already_in_this_scan {
+                    seen_again += 1;
+                }
+                id
+            }
+            None => {
+                insert_credential(tx, credential, &now, scan_id)?;
+                new_credentials += 1;
+                credential.id.as_str().to_string()
+            }
+        };
+        for sighting in &credential.sightings {
+            upsert_sighting(tx, &id, sighting, single_root, &now, scan_id)?;
+        }
+        ids_by_fingerprint.insert(fingerprint, id);
+    }
+
+    for finding in scan.findings {
+        let Some(credential_id) = ids_by_fingerprint.get(finding.fingerprint.as_str()) else {
+            return Err(StoreError::DanglingFinding {
+                finding: finding.id.to_string(),
+                credential_fingerprint: finding.fingerprint.short().to_string(),
+            });
+        };
+        upsert_finding(tx, finding, credential_id, &now, scan_id)?;
+    }
+
+    for consumer in scan.consumers {
+        let root = consumer_root(consumer, scan);
+        upsert_consumer(tx, consumer, &root, &now, scan_id)?;
+    }
+
+    let resolved = resolve_unseen(tx, &now, scan_id, &roots_json)?;
+    Ok(ScanOutcome {
+        scan_id,
+        new_credentials,
+        seen_again,
+        resolved,
+    })
+}
+
+fn stored_credential_id(
+    tx: &Transaction<'_>,
+    fingerprint: &str,
+) -> Result<Option<String>, StoreError> {
+    tx.prepare_cached("SELECT id FROM credentials WHERE fingerprint = ?1")
+        .and_then(|mut stmt| stmt.query_row([fingerprint], |row| row.get(0)).optional())
+        .context("looking up a credential by fingerprint")
+}
+
+fn insert_credential(
+    tx: &Transaction<'_>,
+    credential: &Credential,
+    now: &str,
+    scan_id: i64,
+) -> Result<(), StoreError> {
+    let attributes = to_json("credential attributes", &credential.attributes)?;
+    tx.prepare_cached(
+        "INSERT INTO credentials (id, fingerprint, kind, provider, preview, external_id,
+                                  attributes, status, first_seen, last_seen, resolved_at,
+                                  first_scan_id, last_scan_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, NULL, ?10, ?10)",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            credential.id.as_str(),
+            credential.fingerprint.as_str(),
+            credential.kind.as_str(),
+            credential.provider.as_str(),
+            credential.preview.as_str(),
+            credential.external_id,
+            attributes,
+            credential.status.as_str(),
+            now,
+            scan_id,
+        ])
+    })
+    .context("inserting a credential")?;
+    Ok(())
+}
+
+/// Refreshes a known credential. `first_seen` and the stored id stay; being in this scan
+/// clears any earlier resolution.
+fn update_credential(
+    tx: &Transaction<'_>,
+    id: &str,
+    credential: &Credential,
+    now: &str,
+    scan_id: i64,
+) -> Result<(), StoreError> {
+    let attributes = to_json("credential attributes", &credential.attributes)?;
+    tx.prepare_cached(
+        "UPDATE credentials
+         SET kind = ?2, provider = ?3, preview = ?4, external_id = ?5, attributes = ?6,
+             status = ?7, last_seen = ?8, resolved_at = NULL, last_scan_id = ?9
+         WHERE id = ?1",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            id,
+            credential.kind.as_str(),
+            credential.provider.as_str(),
+            credential.preview.as_str(),
+            credential.external_id,
+            attributes,
+            credential.status.as_str(),
+            now,
+            scan_id,
+        ])
+    })
+    .context("updating a credential")?;
+    Ok(())
+}
+
+/// A sighting with no root in a single-root scan belongs to that root: filing it under ""
+/// would keep it out of every later resolution of the root.
+fn effective_root<'a>(root: &'a str, single_root: Option<&'a str>) -> &'a str {
+    match single_root {
+        Some(only) if root.is_empty() => only,
+        _ => root,
+    }
+}
+
+fn upsert_sighting(
+    tx: &Transaction<'_>,
+    credential_id: &str,
+    sighting: &nhi_model::Sighting,
+    single_root: Option<&str>,
+    now: &str,
+    scan_id: i64,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO sightings (credential_id, root, source, path, line, col, commit_id,
+                                blob_id, author, commit_date, first_seen, last_seen,
+                                last_scan_id, gone_at, gone_scan_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, NULL, NULL)
+         ON CONFLICT (credential_id, root, source, path, line, col, commit_id) DO UPDATE SET
+             blob_id = excluded.blob_id,
+             author = excluded.author,
+             commit_date = excluded.commit_date,
+             last_seen = excluded.last_seen,
+             last_scan_id = excluded.last_scan_id,
+             gone_at = NULL,
+             gone_scan_id = NULL",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            credential_id,
+            effective_root(&sighting.root, single_root),
+            sighting.source.as_str(),
+            sighting.path,
+            sighting.line,
+            sighting.column,
+            sighting.commit.as_deref().unwrap_or(""),
+            sighting.blob,
+            sighting.author,
+            sighting.date,
+            now,
+            scan_id,
+        ])
+    })
+    .context("upserting a sighting")?;
+    Ok(())
+}
+
+/// A suppressed finding stays suppressed when seen again; anything else seen is open.
+fn upsert_finding(
+    tx: &Transaction<'_>,
+    finding: &Finding,
+    credential_id: &str,
+    now: &str,
+    scan_id: i64,
+) -> Result<(), StoreError> {
+    let evidence = to_json("finding evidence", &finding.evidence)?;
+    let references = to_json("finding references", &finding.references)?;
+    tx.prepare_cached(
+        "INSERT INTO findings (id, rule, title, severity, confidence, owasp, credential_id,
+                               history_only, evidence, fix, refs, status, first_seen,
+                               last_seen, resolved_at, last_scan_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'open', ?12, ?12, NULL, ?13)
+         ON CONFLICT (id) DO UPDATE SET
+             rule = excluded.rule,
+             title = excluded.title,
+             severity = excluded.severity,
+             confidence = excluded.confidence,
+             owasp = excluded.owasp,
+             credential_id = excluded.credential_id,
+             history_only = excluded.history_only,
+             evidence = excluded.evidence,
+             fix = excluded.fix,
+             refs = excluded.refs,
+             status = CASE WHEN findings.status = 'suppressed' THEN 'suppressed' ELSE 'open' END,
+             last_seen = excluded.last_seen,
+             resolved_at = NULL,
+             last_scan_id = excluded.last_scan_id",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            finding.id.as_str(),
+            finding.rule,
+            finding.title,
+            finding.severity.as_str(),
+            finding.confidence.as_str(),
+            finding.owasp.as_str(),
+            credential_id,
+            finding.history_only,
+            evidence,
+            finding.fix,
+            references,
+            now,
+            scan_id,
+        ])
+    })
+    .context("upserting a finding")?;
+    Ok(())
+}
+
+/// Which root a consumer was found under: its own, else the only root of a single-root
+/// scan, else "" (unknown, resolved only once a later scan covers every root).
+fn consumer_root(consumer: &Consumer, scan: &ScanRecord<'_>) -> String {
+    if !consumer.root.is_empty() {
+        return consumer.root.clone();
+    }
+    match scan.roots {
+        [only] => only.clone(),
+        _ => String::new(),
+    }
+}
+
+fn upsert_consumer(
+    tx: &Transaction<'_>,
+    consumer: &Consumer,
+    root: &str,
+    now: &str,
+    scan_id: i64,
+) -> Result<(), StoreError> {
+    let credentials = to_json("consumer credentials", &consumer.credentials)?;
+    let attributes = to_json("consumer attributes", &consumer.attributes)?;
+    tx.prepare_cached(
+        "INSERT INTO consumers (id, root, kind, tool, name, path, line, endpoint, credentials,
+                                attributes, status, first_seen, last_seen, resolved_at,
+                                last_scan_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'active', ?11, ?11, NULL, ?12)
+         ON CONFLICT (root, id) DO UPDATE SET
+             kind = excluded.kind,
+             tool = excluded.tool,
+             name = excluded.name,
+             path = excluded.path,
+             line = excluded.line,
+             endpoint = excluded.endpoint,
+             credentials = excluded.credentials,
+             attributes = excluded.attributes,
+             status = 'active',
+             last_seen = excluded.last_seen,
+             resolved_at = NULL,
+             last_scan_id = excluded.last_scan_id",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            consumer.id,
+            root,
+            consumer.kind.as_str(),
+            consumer.tool,
+            consumer.name,
+            consumer.path,
+            consumer.line,
+            consumer.endpoint,
+            credentials,
+            attributes,
+            now,
+            scan_id,
+        ])
+    })
+    .context("upserting a consumer")?;
+    Ok(())
+}
+
+/// Retires what the rescanned roots no longer contain. Returns how many credentials
+/// became resolved.
+///
+/// Rows filed under the unknown root "" are retired only when this scan covered every
+/// root of the scan that last saw them.
+///
+/// A credential is resolved when this scan retired one of its sightings and none is left
+/// live anywhere: a key still present under a root this scan did not cover stays active.
+/// A finding not produced by this scan is resolved when its credential was under a
+/// rescanned root and has no live sighting outside the rescanned roots (that also covers
+/// a rule that stopped firing on a credential that is still present).
+fn resolve_unseen(
+    tx: &Transaction<'_>,
+    now: &str,
+    scan_id: i64,
+    roots_json: &str,
+) -> Result<u64, StoreError> {
+    const UNKNOWN_ROOT_COVERED: &str = "NOT EXISTS (
+            SELECT 1 FROM scans AS prev, json_each(prev.roots) AS prev_root
+            WHERE prev.id = {table}.last_scan_id
+              AND prev_root.value NOT IN (SELECT value FROM json_each(?3)))";
+    let covered = |table: &str| UNKNOWN_ROOT_COVERED.replace("{table}", table);
+
+    tx.execute(
+        &format!(
+            "UPDATE sightings SET gone_at = ?1, gone_scan_id = ?2
+             WHERE gone_at IS NULL AND last_scan_id <> ?2
+               AND (root IN (SELECT value FROM json_each(?3)) OR (root = '' AND {}))",
+            covered("sightings")
+        ),
+        params![now, scan_id, roots_json],
+    )
+    .context("retiring sightings no longer found")?;
+
+    let resolved = tx
+        .execute(
+            "UPDATE credentials SET status = 'resolved', resolved_at = ?1
+             WHERE status <> 'resolved' AND last_scan_id <> ?2
+               AND EXISTS (SELECT 1 FROM sightings AS s
+                           WHERE s.credential_id = credentials.id AND s.gone_scan_id = ?2)
+               AND NOT EXISTS (SELECT 1 FROM sightings AS s
+                               WHERE s.credential_id = credentials.id AND s.gone_at IS NULL)",
+            params![now, scan_id],
+        )
+        .context("resolving credentials no longer found")?;
+
+    tx.execute(
+        "UPDATE findings SET status = 'resolved', resolved_at = ?1
+         WHERE status = 'open' AND last_scan_id <> ?2
+           AND EXISTS (SELECT 1 FROM sightings AS s
+                       WHERE s.credential_id = findings.credential_id
+                         AND (s.root IN (SELECT value FROM json_each(?3)) OR s.gone_scan_id = ?2))
+           AND NOT EXISTS (SELECT 1 FROM sightings AS s
+                           WHERE s.credential_id = findings.credential_id
+                             AND s.gone_at IS NULL
+                             AND s.root NOT IN (SELECT value FROM json_each(?3)))",
+        params![now, scan_id, roots_json],
+    )
+    .context("resolving findings no longer raised")?;
+
+    tx.execute(
+        &format!(
+            "UPDATE consumers SET status = 'resolved', resolved_at = ?1
+             WHERE status = 'active' AND last_scan_id <> ?2
+               AND (root IN (SELECT value FROM json_each(?3)) OR (root = '' AND {}))",
+            covered("consumers")
+        ),
+        params![now, scan_id, roots_json],
+    )
+    .context("resolving consumers no longer found")?;
+
+    u64::try_from(resolved).map_err(|_| StoreError::OutOfRange {
+        what: "resolved credential count",
+        value: resolved.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_connection_enforces_foreign_keys_and_waits_on_locks() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let foreign_keys: i64 = store
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(foreign_keys, 1);
+        let timeout_ms: i64 = store
+            .conn
+            .query_row("PRAGMA busy_timeout", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(timeout_ms, 5000);
+        let err = store
+            .conn
+            .execute(
+                "INSERT INTO sightings (credential_id, root, source, path, line, col,
+                                        first_seen, last_seen, last_scan_id)
+                 VALUES ('cred-missing', '/r', 'file', 'a', 1, 1, 'x', 'x', 1)",
+                [],
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
+    }
+
+    #[test]
+    fn effective_root_fills_in_only_a_missing_root_of_a_single_root_scan() {
+        assert_eq!(effective_root("", Some("/r")), "/r");
+        assert_eq!(effective_root("/a", Some("/r")), "/a");
+        assert_eq!(effective_root("", None), "");
+    }
+}

@@ -9,6 +9,8 @@ use crate::{Fingerprint, Preview};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConsumerKind {
     McpServer,
+    /// A model endpoint an agent calls with its own API key (Continue `models[]`).
+    AgentModel,
     Workflow,
     ComposeService,
     EnvFile,
@@ -18,6 +20,7 @@ pub enum ConsumerKind {
 
 crate::string_enum!(ConsumerKind, "consumer kind", {
     McpServer => "mcp_server",
+    AgentModel => "agent_model",
     Workflow => "workflow",
     ComposeService => "compose_service",
     EnvFile => "env_file",

@@ -42,6 +42,9 @@ pub enum CredentialValue {
     Reference { reference: String },
     /// The key is present but empty.
     Empty,
+    /// A placeholder or documentation value (`your-api-key-here`, `changeme`,
+    /// `xoxb-your-token`): no live secret, but a slot someone may fill in later.
+    Placeholder,
 }
 
 /// One credential a consumer carries, and in which slot (env var, header, argument).

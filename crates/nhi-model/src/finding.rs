@@ -127,4 +127,13 @@ impl Finding {
     pub fn primary_sighting(&self) -> Option<&Sighting> {
         self.sightings.first()
     }
+
+    /// The history sighting with the oldest commit date: where the secret was first
+    /// committed, whether or not it is still in the working tree.
+    pub fn first_commit(&self) -> Option<&Sighting> {
+        self.sightings
+            .iter()
+            .filter(|s| s.commit.is_some())
+            .min_by(|a, b| a.date.cmp(&b.date))
+    }
 }

@@ -33,7 +33,8 @@ pub(crate) fn render(report: &Report, out: &mut dyn Write) -> Result<(), ReportE
             .filter(|s| s.line > 0)
             .map(|s| s.line.to_string())
             .unwrap_or_default();
-        let commit = primary
+        let commit = finding
+            .first_commit()
             .and_then(|s| s.commit.as_deref())
             .unwrap_or_default();
         let external_id = finding.external_id.as_deref().unwrap_or_default();

@@ -51,9 +51,11 @@ pub(crate) struct FindingObject<'a> {
     path: Option<&'a str>,
     line: Option<u32>,
     column: Option<u32>,
-    /// The primary sighting's commit: for a history-only finding, the oldest commit that
-    /// holds the secret; null when the primary sighting is in the working tree.
+    /// The first commit that holds the secret (oldest commit date among the history
+    /// sightings), with its author and date; null when no history was scanned.
     commit: Option<&'a str>,
+    author: Option<&'a str>,
+    date: Option<&'a str>,
     history_only: bool,
     fingerprint: &'a Fingerprint,
     preview: &'a Preview,
@@ -67,6 +69,7 @@ pub(crate) struct FindingObject<'a> {
 impl<'a> FindingObject<'a> {
     pub(crate) fn new(finding: &'a Finding) -> Self {
         let primary = finding.primary_sighting();
+        let first_commit = finding.first_commit();
         FindingObject {
             id: &finding.id,
             rule: &finding.rule,
@@ -80,7 +83,9 @@ impl<'a> FindingObject<'a> {
             path: primary.map(|s| s.path.as_str()),
             line: primary.map(|s| s.line),
             column: primary.map(|s| s.column),
-            commit: primary.and_then(|s| s.commit.as_deref()),
+            commit: first_commit.and_then(|s| s.commit.as_deref()),
+            author: first_commit.and_then(|s| s.author.as_deref()),
+            date: first_commit.and_then(|s| s.date.as_deref()),
             history_only: finding.history_only,
             fingerprint: &finding.fingerprint,
             preview: &finding.preview,

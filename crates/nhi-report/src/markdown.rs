@@ -226,6 +226,7 @@ fn write_consumer_row(doc: &mut String, consumer: &Consumer) -> std::fmt::Result
                     format!("reference {}", text(reference))
                 }
                 CredentialValue::Empty => "empty".to_string(),
+                CredentialValue::Placeholder => "placeholder".to_string(),
             };
             format!("{}: {value}", text(&credential.carrier))
         })

@@ -82,6 +82,7 @@ pub(crate) fn render(
                         }
                         CredentialValue::Reference { reference } => inert(reference),
                         CredentialValue::Empty => "(empty)".to_string(),
+                        CredentialValue::Placeholder => "(placeholder)".to_string(),
                     };
                     format!("{} = {value}", inert(&credential.carrier))
                 })

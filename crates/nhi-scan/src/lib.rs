@@ -1,1 +1,220 @@
-//! The scan pipeline: walk files and history, decode, detect, parse configs, suppress, aggregate.
+//! The scan pipeline: walk the working tree and git history, decode what hides secrets,
+//! run the detection rules and the config parsers, apply suppressions, and aggregate
+//! everything into credentials, findings and consumers.
+//!
+//! Raw secrets live only inside this crate's per-file work: each detection is turned
+//! into a keyed fingerprint and a redacted preview right where it is found, and the
+//! secret itself (a `Zeroizing` string) is dropped before the result leaves the thread.
+
+mod aggregate;
+mod consumers;
+mod content;
+mod decode;
+mod history;
+mod suppress;
+mod walk;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use nhi_fingerprint::Fingerprinter;
+use nhi_model::{
+    Consumer, Credential, Finding, Preview, ScanSummary, Sighting, SkipReason, Warning,
+};
+use nhi_rules::RuleSet;
+
+pub use suppress::{Suppression, SuppressionError, Suppressions};
+
+/// Files larger than this are skipped unless `--max-file-size` says otherwise. Secrets
+/// live in source and config files; multi-megabyte files are data, logs or bundles.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub roots: Vec<PathBuf>,
+    pub max_file_size: u64,
+    /// Honour `.gitignore` and friends. Off by default: ignored `.env` files are exactly
+    /// where forgotten keys live.
+    pub respect_gitignore: bool,
+    /// Walk the git history of every repository found under the roots.
+    pub history: bool,
+    /// Worker threads; `None` uses every core.
+    pub threads: Option<usize>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            roots: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            respect_gitignore: false,
+            history: true,
+            threads: None,
+        }
+    }
+}
+
+/// Hooks for showing progress; the CLI implements it with indicatif, tests with nothing.
+pub trait ScanProgress: Sync {
+    fn phase(&self, _name: &str) {}
+    fn advance(&self, _bytes: u64) {}
+}
+
+/// A progress sink that ignores everything.
+pub struct NoProgress;
+impl ScanProgress for NoProgress {}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("scan root {path} does not exist or cannot be read: {source}")]
+    Root {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot build the worker pool: {0}")]
+    Pool(String),
+}
+
+/// Everything one scan produced.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOutput {
+    pub summary: ScanSummary,
+    pub credentials: Vec<Credential>,
+    pub findings: Vec<Finding>,
+    pub consumers: Vec<Consumer>,
+}
+
+/// One detection, already fingerprinted: the raw secret is gone by the time a `Hit`
+/// exists.
+#[derive(Debug, Clone)]
+pub(crate) struct Hit {
+    pub rule_index: usize,
+    pub fingerprint: nhi_model::Fingerprint,
+    pub preview: Preview,
+    pub external_id: Option<String>,
+    pub attributes: std::collections::BTreeMap<String, String>,
+    pub sighting: Sighting,
+}
+
+/// Shared, thread-safe accumulation for one scan.
+pub(crate) struct Collector<'a> {
+    pub rules: &'a RuleSet,
+    pub fingerprinter: &'a Fingerprinter,
+    pub progress: &'a dyn ScanProgress,
+    pub max_file_size: u64,
+    pub hits: Mutex<Vec<Hit>>,
+    pub consumers: Mutex<Vec<Consumer>>,
+    pub summary: Mutex<ScanSummary>,
+}
+
+impl Collector<'_> {
+    pub fn warn(&self, reason: SkipReason, path: &str, position: Option<String>, message: String) {
+        let mut summary = self.summary.lock().unwrap_or_else(|e| e.into_inner());
+        summary.warn(Warning {
+            reason,
+            path: path.to_string(),
+            position,
+            message,
+        });
+    }
+
+    /// Counts a skip that is policy, not a problem (binaries, inline ignores): no
+    /// warning line, only the tally.
+    pub fn count_skip(&self, reason: SkipReason) {
+        let mut summary = self.summary.lock().unwrap_or_else(|e| e.into_inner());
+        *summary.skipped.entry(reason).or_default() += 1;
+    }
+
+    pub fn add_hits(&self, mut hits: Vec<Hit>) {
+        if !hits.is_empty() {
+            self.hits
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .append(&mut hits);
+        }
+    }
+}
+
+/// Runs a scan over `options.roots`.
+pub fn scan(
+    options: &ScanOptions,
+    rules: &RuleSet,
+    fingerprinter: &Fingerprinter,
+    suppressions: &Suppressions,
+    progress: &dyn ScanProgress,
+) -> Result<ScanOutput, ScanError> {
+    let started = Instant::now();
+    for root in &options.roots {
+        std::fs::metadata(root).map_err(|source| ScanError::Root {
+            path: root.clone(),
+            source,
+        })?;
+    }
+    let collector = Collector {
+        rules,
+        fingerprinter,
+        progress,
+        max_file_size: options.max_file_size,
+        hits: Mutex::new(Vec::new()),
+        consumers: Mutex::new(Vec::new()),
+        summary: Mutex::new(ScanSummary {
+            roots: options.roots.iter().map(|r| display_root(r)).collect(),
+            ..ScanSummary::default()
+        }),
+    };
+
+    let pool = {
+        let mut builder = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = options.threads {
+            builder = builder.num_threads(n.max(1));
+        }
+        builder
+            .build()
+            .map_err(|e| ScanError::Pool(e.to_string()))?
+    };
+
+    pool.install(|| {
+        for root in &options.roots {
+            progress.phase("files");
+            let repos = walk::scan_tree(root, options, &collector);
+            if options.history {
+                progress.phase("history");
+                for repo in repos {
+                    history::scan_history(root, &repo, &collector);
+                }
+            }
+        }
+    });
+
+    let Collector {
+        hits,
+        consumers,
+        summary,
+        ..
+    } = collector;
+    let mut summary = summary.into_inner().unwrap_or_else(|e| e.into_inner());
+    let hits = hits.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut consumers = consumers.into_inner().unwrap_or_else(|e| e.into_inner());
+    consumers.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let (credentials, findings, suppressed) =
+        aggregate::aggregate(rules, fingerprinter, hits, suppressions, &mut summary);
+    summary.findings = findings.len() as u64;
+    summary.credentials = credentials.len() as u64;
+    summary.consumers = consumers.len() as u64;
+    summary.suppressed += suppressed;
+    summary.warnings.sort_by(|a, b| a.path.cmp(&b.path));
+    summary.duration_ms = started.elapsed().as_millis() as u64;
+    Ok(ScanOutput {
+        summary,
+        credentials,
+        findings,
+        consumers,
+    })
+}
+
+/// The root as the user wrote it, used as the `root` of every sighting under it.
+pub fn display_root(root: &std::path::Path) -> String {
+    root.to_string_lossy().replace('\\', "/")
+}

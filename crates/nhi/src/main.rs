@@ -1,1 +1,36 @@
-fn main() {}
+//! `nhi`: the command-line shell. Parses arguments, wires the library crates together
+//! and maps outcomes to exit codes; all real work lives in the library crates.
+
+mod cli;
+mod progress;
+mod scan_cmd;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Documented exit codes (README "Exit codes").
+pub mod exit {
+    /// No finding reached `--fail-on`, and every input was read.
+    pub const CLEAN: u8 = 0;
+    /// At least one finding reached `--fail-on`.
+    pub const FINDINGS: u8 = 1;
+    /// Usage error, a root that cannot be scanned, or (with no failing findings) inputs
+    /// that were unreadable or malformed.
+    pub const INPUT_ERROR: u8 = 2;
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Scan(args) => scan_cmd::run(&args),
+        cli::Command::Rules(args) => scan_cmd::list_rules(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("nhi: error: {error:#}");
+            ExitCode::from(exit::INPUT_ERROR)
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The rules file format (TOML) and its compilation into [`Rule`]s.
+
+use serde::Deserialize;
+
+use crate::{Examples, Rule, RulesError, Validator};
+
+/// Default byte cap on each side of a keyword hit.
+const DEFAULT_MAX_WINDOW: usize = 2048;
+/// Hard ceiling so a user rule cannot turn every hit into a whole-file scan.
+const MAX_MAX_WINDOW: usize = 64 * 1024;
+const MAX_WINDOW_LINES: u32 = 400;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    #[serde(default)]
+    rule: Vec<RuleSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSpec {
+    id: String,
+    title: String,
+    provider: String,
+    kind: String,
+    severity: String,
+    confidence: String,
+    #[serde(default = "default_owasp")]
+    owasp: String,
+    keywords: Vec<String>,
+    regex: String,
+    #[serde(default)]
+    context: Vec<String>,
+    #[serde(default)]
+    validate: Vec<String>,
+    #[serde(default)]
+    preview_prefix: String,
+    fix: String,
+    #[serde(default = "default_priority")]
+    priority: u8,
+    #[serde(default)]
+    lines_before: u32,
+    #[serde(default)]
+    lines_after: u32,
+    #[serde(default)]
+    max_window: Option<usize>,
+    #[serde(default)]
+    examples: ExamplesSpec,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ExamplesSpec {
+    #[serde(default)]
+    positive: Vec<String>,
+    #[serde(default)]
+    negative: Vec<String>,
+}
+
+fn default_owasp() -> String {
+    "NHI2".into()
+}
+
+fn default_priority() -> u8 {
+    50
+}
+
+pub(crate) fn parse(text: &str) -> Result<Vec<Rule>, RulesError> {
+    let file: RulesFile = toml::from_str(text).map_err(|e| RulesError::Toml(e.to_string()))?;
+    file.rule.into_iter().map(compile).collect()
+}
+
+fn compile(spec: RuleSpec) -> Result<Rule, RulesError> {
+    let id = spec.id.clone();
+    let problem = |problem: String| RulesError::Rule {
+        id: id.clone(),
+        problem,
+    };
+    if !is_kebab_case(&spec.id) {
+        return Err(problem(
+            "id must be kebab-case ([a-z0-9] words joined by '-')".into(),
+        ));
+    }
+    let provider = spec.provider.parse().map_err(|e| problem(format!("{e}")))?;
+    let kind = spec.kind.parse().map_err(|e| problem(format!("{e}")))?;
+    let severity = spec.severity.parse().map_err(|e| problem(format!("{e}")))?;
+    let confidence = spec
+        .confidence
+        .parse()
+        .map_err(|e| problem(format!("{e}")))?;
+    let owasp = spec.owasp.parse().map_err(|e| problem(format!("{e}")))?;
+    if spec.keywords.is_empty() {
+        return Err(problem("needs at least one keyword".into()));
+    }
+    for keyword in spec.keywords.iter().chain(&spec.context) {
+        if keyword.is_empty() || keyword.chars().any(|c| c.is_ascii_uppercase()) {
+            return Err(problem(format!(
+                "keyword/context `{keyword}` must be non-empty and lowercase"
+            )));
+        }
+    }
+    if spec.fix.trim().is_empty() {
+        return Err(problem("needs a `fix`".into()));
+    }
+    let regex = regex::bytes::RegexBuilder::new(&spec.regex)
+        // Rules describe ASCII token shapes; byte-level classes keep matching fast and
+        // let the regex run over invalid UTF-8.
+        .unicode(false)
+        .size_limit(8 * 1024 * 1024)
+        .build()
+        .map_err(|e| problem(format!("regex does not compile: {e}")))?;
+    let group = |name: &str| regex.capture_names().position(|n| n == Some(name));
+    // `secret` plus any `secret_<suffix>` groups: alternatives of one rule may each
+    // capture the secret under their own name; the first that took part wins.
+    let secret_groups: Vec<usize> = regex
+        .capture_names()
+        .enumerate()
+        .filter_map(|(i, n)| match n {
+            Some(n) if n == "secret" || n.starts_with("secret_") => Some(i),
+            _ => None,
+        })
+        .collect();
+    let id_group = group("id");
+    let validators = spec
+        .validate
+        .iter()
+        .map(|name| name.parse::<Validator>().map_err(&problem))
+        .collect::<Result<Vec<_>, _>>()?;
+    let context_matcher = if spec.context.is_empty() {
+        None
+    } else {
+        Some(
+            aho_corasick::AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .build(&spec.context)
+                .map_err(|e| problem(format!("context words: {e}")))?,
+        )
+    };
+    let max_window = spec.max_window.unwrap_or(DEFAULT_MAX_WINDOW);
+    if max_window == 0 || max_window > MAX_MAX_WINDOW {
+        return Err(problem(format!(
+            "max_window must be 1..={MAX_MAX_WINDOW} bytes"
+        )));
+    }
+    if spec.lines_before > MAX_WINDOW_LINES || spec.lines_after > MAX_WINDOW_LINES {
+        return Err(problem(format!(
+            "lines_before/lines_after must be at most {MAX_WINDOW_LINES}"
+        )));
+    }
+    Ok(Rule {
+        id: spec.id,
+        title: spec.title,
+        provider,
+        kind,
+        severity,
+        confidence,
+        owasp,
+        fix: spec.fix.trim().to_string(),
+        preview_prefix: spec.preview_prefix,
+        keywords: spec.keywords,
+        context: spec.context,
+        validators,
+        regex_source: spec.regex,
+        priority: spec.priority,
+        lines_before: spec.lines_before,
+        lines_after: spec.lines_after,
+        max_window,
+        examples: Examples {
+            positive: spec.examples.positive,
+            negative: spec.examples.negative,
+        },
+        regex,
+        secret_groups,
+        id_group,
+        context_matcher,
+    })
+}
+
+fn is_kebab_case(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}

@@ -1,0 +1,103 @@
+//! Scanning one buffer: a working-tree file or a history blob. Shared by both paths so
+//! that a secret is detected, decoded and fingerprinted the same way wherever it lives.
+
+use nhi_model::{Sighting, SkipReason, SourceKind};
+use nhi_rules::Detection;
+
+use crate::{Collector, Hit, decode};
+
+/// Where a buffer came from.
+pub(crate) struct Origin<'a> {
+    pub root: &'a str,
+    /// Path relative to the scan root, `/`-separated.
+    pub rel_path: &'a str,
+    pub history: Option<HistoryOrigin<'a>>,
+}
+
+pub(crate) struct HistoryOrigin<'a> {
+    pub commit: &'a str,
+    pub blob: &'a str,
+    pub author: &'a str,
+    pub date: &'a str,
+}
+
+/// How many leading bytes are checked for NUL to call a file binary, as git does.
+const BINARY_SNIFF: usize = 8000;
+
+pub(crate) fn looks_binary(data: &[u8]) -> bool {
+    memchr::memchr(0, &data[..data.len().min(BINARY_SNIFF)]).is_some()
+}
+
+/// Scans `data` and records hits (and, for working-tree files, consumers).
+pub(crate) fn scan_content(collector: &Collector<'_>, origin: &Origin<'_>, data: &[u8]) {
+    if looks_binary(data) {
+        collector.count_skip(SkipReason::Binary);
+        return;
+    }
+    let base_source = if origin.history.is_some() {
+        SourceKind::GitHistory
+    } else {
+        SourceKind::File
+    };
+    let mut hits = Vec::new();
+    for detection in collector.rules.detect(data) {
+        push_hit(collector, origin, base_source, &detection, None, &mut hits);
+    }
+
+    let lower = origin.rel_path.to_ascii_lowercase();
+    if lower.ends_with(".ipynb") {
+        decode::notebook(collector, origin, data, &mut hits);
+    }
+    if (lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json"))
+        && decode::may_hold_kubernetes_secret(data)
+    {
+        decode::kubernetes_secrets(collector, origin, data, &mut hits);
+    }
+    collector.add_hits(hits);
+
+    if origin.history.is_none() {
+        crate::consumers::parse_consumers(collector, origin, data);
+    }
+}
+
+/// Turns one detection into a `Hit`: fingerprint and preview now, secret dropped when
+/// `detection` goes out of scope in the caller. `located` overrides the position for
+/// detections made in decoded text.
+pub(crate) fn push_hit(
+    collector: &Collector<'_>,
+    origin: &Origin<'_>,
+    source: SourceKind,
+    detection: &Detection,
+    located: Option<(u32, u32)>,
+    hits: &mut Vec<Hit>,
+) {
+    if detection.inline_ignored {
+        collector.count_skip(SkipReason::Suppressed);
+        return;
+    }
+    if collector.rules.rules().get(detection.rule_index).is_none() {
+        return;
+    }
+    let (line, column) = located.unwrap_or((detection.line, detection.column));
+    let history = origin.history.as_ref();
+    hits.push(Hit {
+        rule_index: detection.rule_index,
+        fingerprint: collector
+            .fingerprinter
+            .fingerprint(detection.secret.as_bytes()),
+        preview: detection.preview(collector.rules),
+        external_id: detection.external_id.clone(),
+        attributes: detection.attributes.clone(),
+        sighting: Sighting {
+            source,
+            path: origin.rel_path.to_string(),
+            line,
+            column,
+            commit: history.map(|h| h.commit.to_string()),
+            blob: history.map(|h| h.blob.to_string()),
+            author: history.map(|h| h.author.to_string()),
+            date: history.map(|h| h.date.to_string()),
+            root: origin.root.to_string(),
+        },
+    });
+}

@@ -1,0 +1,181 @@
+//! The working-tree walk: every file under a root, in parallel, each read once.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::{WalkBuilder, WalkState};
+use nhi_model::SkipReason;
+
+use crate::content::{Origin, scan_content};
+use crate::{Collector, ScanOptions, display_root};
+
+/// Files at least this big are memory-mapped instead of copied into a buffer.
+const MMAP_THRESHOLD: u64 = 4 * 1024 * 1024;
+
+/// Scans every file under `root` and returns the git repositories found there, whose
+/// history the caller may walk next.
+pub(crate) fn scan_tree(
+    root: &Path,
+    options: &ScanOptions,
+    collector: &Collector<'_>,
+) -> Vec<PathBuf> {
+    let root_label = display_root(root);
+    let repos = Mutex::new(Vec::new());
+    let respect = options.respect_gitignore;
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .hidden(false)
+        .ignore(respect)
+        .git_ignore(respect)
+        .git_global(respect)
+        .git_exclude(respect)
+        .parents(respect)
+        .require_git(false)
+        .follow_links(true)
+        .threads(options.threads.unwrap_or(0))
+        // History is read through git itself; the object files are not source.
+        .filter_entry(|entry| entry.file_name() != ".git");
+
+    builder.build_parallel().run(|| {
+        let mut buffer = Vec::new();
+        let root_label = root_label.as_str();
+        let repos = &repos;
+        Box::new(move |entry| {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    report_walk_error(collector, root, &err);
+                    return WalkState::Continue;
+                }
+            };
+            let Some(file_type) = entry.file_type() else {
+                return WalkState::Continue;
+            };
+            if file_type.is_dir() {
+                if options.history && entry.path().join(".git").exists() {
+                    repos
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(entry.path().to_path_buf());
+                }
+                return WalkState::Continue;
+            }
+            if file_type.is_file() {
+                let rel = relative_path(root, entry.path());
+                scan_file(collector, root_label, &rel, entry.path(), &mut buffer);
+            }
+            WalkState::Continue
+        })
+    });
+    let mut repos = repos.into_inner().unwrap_or_else(|e| e.into_inner());
+    repos.sort();
+    repos
+}
+
+/// The path of `path` under `root` with `/` separators; the file name when the root is
+/// the file itself.
+pub(crate) fn relative_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let rel = if rel.as_os_str().is_empty() {
+        Path::new(path.file_name().unwrap_or(path.as_os_str()))
+    } else {
+        rel
+    };
+    rel.to_string_lossy().replace('\\', "/")
+}
+
+fn scan_file(
+    collector: &Collector<'_>,
+    root_label: &str,
+    rel: &str,
+    path: &Path,
+    buffer: &mut Vec<u8>,
+) {
+    let unreadable = |e: std::io::Error| {
+        collector.warn(
+            SkipReason::Unreadable,
+            rel,
+            None,
+            format!("cannot read file: {e}"),
+        )
+    };
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) => return unreadable(e),
+    };
+    let len = match file.metadata() {
+        Ok(meta) => meta.len(),
+        Err(e) => return unreadable(e),
+    };
+    if len > collector.max_file_size {
+        collector.warn(
+            SkipReason::TooLarge,
+            rel,
+            None,
+            format!(
+                "{len} bytes is over the {} byte limit (--max-file-size)",
+                collector.max_file_size
+            ),
+        );
+        return;
+    }
+    let origin = Origin {
+        root: root_label,
+        rel_path: rel,
+        history: None,
+    };
+    if len >= MMAP_THRESHOLD {
+        // SAFETY: the map is read-only and dropped before this function returns. A file
+        // truncated by another process while mapped can fault; ripgrep accepts the same
+        // trade for large files, and small files (the vast majority) are copied instead.
+        match unsafe { memmap2::Mmap::map(&file) } {
+            Ok(map) => {
+                record_file(collector, len);
+                scan_content(collector, &origin, &map);
+            }
+            Err(e) => unreadable(e),
+        }
+        return;
+    }
+    buffer.clear();
+    if let Err(e) = file.read_to_end(buffer) {
+        return unreadable(e);
+    }
+    record_file(collector, buffer.len() as u64);
+    scan_content(collector, &origin, buffer);
+}
+
+fn record_file(collector: &Collector<'_>, bytes: u64) {
+    {
+        let mut summary = collector.summary.lock().unwrap_or_else(|e| e.into_inner());
+        summary.files_scanned += 1;
+        summary.bytes_scanned += bytes;
+    }
+    collector.progress.advance(bytes);
+}
+
+fn report_walk_error(collector: &Collector<'_>, root: &Path, err: &ignore::Error) {
+    let (reason, path) = classify_walk_error(err);
+    let path = path.map_or_else(|| display_root(root), |p| relative_path(root, p));
+    collector.warn(reason, &path, None, err.to_string());
+}
+
+/// Digs through ignore's error wrappers for the path and whether it is a symlink loop.
+fn classify_walk_error(err: &ignore::Error) -> (SkipReason, Option<&Path>) {
+    match err {
+        ignore::Error::Loop { child, .. } => (SkipReason::SymlinkLoop, Some(child.as_path())),
+        ignore::Error::WithPath { path, err } => {
+            let (reason, inner) = classify_walk_error(err);
+            (reason, inner.or(Some(path.as_path())))
+        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            classify_walk_error(err)
+        }
+        ignore::Error::Partial(errs) => errs
+            .first()
+            .map_or((SkipReason::Unreadable, None), classify_walk_error),
+        _ => (SkipReason::Unreadable, None),
+    }
+}

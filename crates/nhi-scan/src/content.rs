@@ -40,18 +40,27 @@ pub(crate) fn scan_content(collector: &Collector<'_>, origin: &Origin<'_>, data:
         SourceKind::File
     };
     let mut hits = Vec::new();
-    for detection in collector.rules.detect(data) {
-        push_hit(collector, origin, base_source, &detection, None, &mut hits);
-    }
-
     let lower = origin.rel_path.to_ascii_lowercase();
     if lower.ends_with(".ipynb") {
         decode::notebook(collector, origin, data, &mut hits);
     }
-    if (lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json"))
-        && decode::may_hold_kubernetes_secret(data)
-    {
-        decode::kubernetes_secrets(collector, origin, data, &mut hits);
+    let encoded_ranges =
+        if (lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json"))
+            && decode::may_hold_kubernetes_secret(data)
+        {
+            decode::kubernetes_secrets(collector, origin, data, &mut hits)
+        } else {
+            Vec::new()
+        };
+    for detection in collector.rules.detect(data) {
+        // A match inside a base64 value decoded above is that value's encoding, not a
+        // second secret.
+        let inside_encoded = encoded_ranges
+            .iter()
+            .any(|r| r.start <= detection.start && detection.end <= r.end);
+        if !inside_encoded {
+            push_hit(collector, origin, base_source, &detection, None, &mut hits);
+        }
     }
     collector.add_hits(hits);
 

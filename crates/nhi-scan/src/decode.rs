@@ -17,10 +17,7 @@ pub(crate) fn locate(haystack: &[u8], needle: &[u8]) -> Option<(u32, u32)> {
         return None;
     }
     let at = memmem::find(haystack, needle)?;
-    let before = &haystack[..at];
-    let line = memchr::memchr_iter(b'\n', before).count() as u32 + 1;
-    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-    Some((line, (at - line_start) as u32 + 1))
+    Some(position_of(haystack, at))
 }
 
 // ---------------------------------------------------------------- notebooks
@@ -36,12 +33,14 @@ pub(crate) fn notebook(
     let doc: serde_json::Value = match serde_json::from_slice(raw) {
         Ok(doc) => doc,
         Err(e) => {
-            collector.warn(
-                SkipReason::Malformed,
-                origin.rel_path,
-                Some(format!("line {}, column {}", e.line(), e.column())),
-                format!("notebook is not valid JSON ({e}); scanned as plain text only"),
-            );
+            if origin.history.is_none() {
+                collector.warn(
+                    SkipReason::Malformed,
+                    origin.rel_path,
+                    Some(format!("line {}, column {}", e.line(), e.column())),
+                    format!("notebook is not valid JSON ({e}); scanned as plain text only"),
+                );
+            }
             return;
         }
     };
@@ -129,36 +128,57 @@ pub(crate) fn may_hold_kubernetes_secret(data: &[u8]) -> bool {
     memmem::find(data, b"Secret").is_some() && memmem::find(data, b"data").is_some()
 }
 
+/// One decoded `data:` entry of a Secret.
+struct DecodedEntry {
+    key: String,
+    value: zeroize::Zeroizing<Vec<u8>>,
+    /// Where the entry sits in the raw file, for placing hits.
+    located: Option<(u32, u32)>,
+}
+
 /// Decodes the base64 `data:` values of every `kind: Secret` document (YAML manifests,
-/// multi-document files, and `kubectl get secrets -o json|yaml` lists) and scans each as
-/// `KEY: value`, so rules that need the variable name as context still fire.
+/// multi-document files, and `kubectl get secrets -o json|yaml` lists) and scans each
+/// Secret's entries together as `KEY: value` lines, so rules that need the variable name
+/// as context still fire and an AWS key ID pairs with its secret key. Returns the raw
+/// byte ranges of the encoded values, whose plain-text matches are only the base64 of
+/// what was decoded here and must not be reported again.
 pub(crate) fn kubernetes_secrets(
     collector: &Collector<'_>,
     origin: &Origin<'_>,
     raw: &[u8],
     hits: &mut Vec<Hit>,
-) {
+) -> Vec<std::ops::Range<usize>> {
+    let mut encoded_ranges = Vec::new();
+    // A Helm or other template is not YAML until rendered; the plain-text pass covers it.
+    if memmem::find(raw, b"{{").is_some() {
+        return encoded_ranges;
+    }
     for document in serde_norway::Deserializer::from_slice(raw) {
-        let value = match serde::Deserialize::deserialize(document) {
+        let value: serde_norway::Value = match serde::Deserialize::deserialize(document) {
             Ok(value) => value,
             Err(e) => {
-                let position = e
-                    .location()
-                    .map(|l| format!("line {}, column {}", l.line(), l.column()));
-                collector.warn(
-                    SkipReason::Malformed,
-                    origin.rel_path,
-                    position,
-                    format!("YAML document cannot be parsed ({e}); scanned as plain text only"),
-                );
+                // History copies of a malformed file repeat the working tree's warning.
+                if origin.history.is_none() {
+                    let position = e
+                        .location()
+                        .map(|l| format!("line {}, column {}", l.line(), l.column()));
+                    collector.warn(
+                        SkipReason::Malformed,
+                        origin.rel_path,
+                        position,
+                        format!("YAML document cannot be parsed ({e}); scanned as plain text only"),
+                    );
+                }
                 // A YAML parse error poisons the rest of the stream.
-                return;
+                return encoded_ranges;
             }
         };
         visit_secret_documents(&value, &mut |data| {
-            decode_secret_data(collector, origin, raw, data, hits)
+            let entries = decode_secret_data(collector, origin, raw, data, &mut encoded_ranges);
+            scan_entries(collector, origin, &entries, hits);
         });
     }
+    encoded_ranges
 }
 
 fn visit_secret_documents(
@@ -191,52 +211,89 @@ fn decode_secret_data(
     origin: &Origin<'_>,
     raw: &[u8],
     data: &serde_norway::Mapping,
-    hits: &mut Vec<Hit>,
-) {
+    encoded_ranges: &mut Vec<std::ops::Range<usize>>,
+) -> Vec<DecodedEntry> {
+    let mut entries = Vec::new();
     for (key, value) in data {
         let (Some(key), Some(encoded)) = (key.as_str(), value.as_str()) else {
             continue;
         };
         let compact: String = encoded.split_whitespace().collect();
+        let key_position = locate(raw, key.as_bytes());
         let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(compact.as_bytes())
         else {
-            let position =
-                locate(raw, key.as_bytes()).map(|(l, c)| format!("line {l}, column {c}"));
-            collector.warn(
-                SkipReason::Malformed,
-                origin.rel_path,
-                position,
-                format!("Secret data key `{key}` is not valid base64"),
-            );
+            if origin.history.is_none() {
+                collector.warn(
+                    SkipReason::Malformed,
+                    origin.rel_path,
+                    key_position.map(|(l, c)| format!("line {l}, column {c}")),
+                    format!("Secret data key `{key}` is not valid base64"),
+                );
+            }
             continue;
         };
         let decoded = zeroize::Zeroizing::new(decoded);
+        let raw_at = memmem::find(raw, compact.as_bytes()).filter(|_| compact.len() >= 8);
+        if let Some(at) = raw_at {
+            encoded_ranges.push(at..at + compact.len());
+        }
         if looks_binary(&decoded) {
             continue;
         }
-        let located = locate(
-            raw,
-            compact
-                .as_bytes()
-                .get(..compact.len().min(64))
-                .unwrap_or_default(),
-        )
-        .or_else(|| locate(raw, key.as_bytes()));
-        // Scan `KEY: value` so context and assignment rules see the variable name; a
-        // decoded value may itself be a whole file (an .env, a credentials file).
-        let mut text = zeroize::Zeroizing::new(Vec::with_capacity(key.len() + decoded.len() + 2));
-        text.extend_from_slice(key.as_bytes());
+        let located = raw_at.map(|at| position_of(raw, at)).or(key_position);
+        entries.push(DecodedEntry {
+            key: key.to_string(),
+            value: decoded,
+            located,
+        });
+    }
+    entries
+}
+
+/// 1-based (line, column) of byte offset `at`.
+fn position_of(raw: &[u8], at: usize) -> (u32, u32) {
+    let before = &raw[..at.min(raw.len())];
+    let line = memchr::memchr_iter(b'\n', before).count() as u32 + 1;
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    (line, (before.len() - line_start) as u32 + 1)
+}
+
+/// Scans one Secret's decoded entries as one text of `KEY: value` lines (a decoded value
+/// may itself span lines: an .env file, a PEM key) and places every hit on the raw line
+/// of the entry it fell in.
+fn scan_entries(
+    collector: &Collector<'_>,
+    origin: &Origin<'_>,
+    entries: &[DecodedEntry],
+    hits: &mut Vec<Hit>,
+) {
+    if entries.is_empty() {
+        return;
+    }
+    let mut text = zeroize::Zeroizing::new(Vec::new());
+    // First text line of each entry.
+    let mut first_lines = Vec::with_capacity(entries.len());
+    let mut line = 1u32;
+    for entry in entries {
+        first_lines.push(line);
+        text.extend_from_slice(entry.key.as_bytes());
         text.extend_from_slice(b": ");
-        text.extend_from_slice(&decoded);
-        for detection in collector.rules.detect(&text) {
-            push_hit(
-                collector,
-                origin,
-                SourceKind::KubernetesSecret,
-                &detection,
-                located,
-                hits,
-            );
-        }
+        text.extend_from_slice(&entry.value);
+        text.push(b'\n');
+        line += 1 + memchr::memchr_iter(b'\n', &entry.value).count() as u32;
+    }
+    for detection in collector.rules.detect(&text) {
+        let index = first_lines
+            .partition_point(|&first| first <= detection.line)
+            .saturating_sub(1);
+        let located = entries.get(index).and_then(|e| e.located);
+        push_hit(
+            collector,
+            origin,
+            SourceKind::KubernetesSecret,
+            &detection,
+            located,
+            hits,
+        );
     }
 }

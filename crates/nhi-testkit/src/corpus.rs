@@ -811,7 +811,7 @@ fn plant_files(
             };
             while group.len() < capacity {
                 match queue.peek() {
-                    Some(next) if !solo(next) => {
+                    Some(next) if !solo(next) && !names_clash(&group, next) => {
                         if let Some(next) = queue.next() {
                             group.push(next);
                         }
@@ -837,6 +837,24 @@ fn plant_files(
         }
     }
     files
+}
+
+/// The keys `secret` is written under, as YAML/JSON carriers spell them.
+fn assigned_names(secret: &FakeSecret) -> impl Iterator<Item = String> + '_ {
+    secret
+        .companions
+        .iter()
+        .map(|c| lower_ident(&c.var_name))
+        .chain(std::iter::once(lower_ident(&secret.var_name)))
+}
+
+/// Whether `next` would assign a name the group already assigns. Two plants of one rule
+/// often share a variable name; in one file that is a duplicate key (Kubernetes `data:`,
+/// workflow `env:`, YAML and JSON mappings) or a redeclaration (JS `const`, Go `var`),
+/// which makes the file invalid and lets a parser-based scanner skip it.
+fn names_clash(group: &[FakeSecret], next: &FakeSecret) -> bool {
+    let taken: BTreeSet<String> = group.iter().flat_map(assigned_names).collect();
+    assigned_names(next).any(|name| taken.contains(&name))
 }
 
 fn allowed_carriers(shape: Shape) -> &'static [Carrier] {
@@ -875,6 +893,24 @@ fn decoy_file_kind(file: DecoyFile) -> Option<FillerKind> {
     }
 }
 
+/// The key of a `key: value` YAML line.
+fn yaml_key(line: &str) -> &str {
+    line.trim_start()
+        .split_once(':')
+        .map_or(line.trim_start(), |(key, _)| key)
+}
+
+/// A decoy line as written into a filler file. YAML decoys are written for a nested
+/// context (a workflow step's `env:`, a compose service) but land between top-level
+/// blocks, where their indentation would continue the previous block's last scalar and
+/// break the document; there they become top-level keys.
+fn placed_line(kind: DecoyFile, line: &str) -> String {
+    match kind {
+        DecoyFile::Yaml => line.trim_start().to_string(),
+        _ => line.to_string(),
+    }
+}
+
 fn decoy_files(count: usize, paths: &mut Paths, rng: &mut ChaCha8Rng) -> Vec<PlannedFile> {
     let mut pending: Vec<Decoy> = Vec::new();
     while pending.len() < count {
@@ -894,7 +930,23 @@ fn decoy_files(count: usize, paths: &mut Paths, rng: &mut ChaCha8Rng) -> Vec<Pla
     let mut files = Vec::new();
     for kind in kinds {
         let of_kind: Vec<Decoy> = pending.iter().filter(|d| d.file == kind).cloned().collect();
-        for chunk in of_kind.chunks(4) {
+        // Up to four decoys per file; in YAML no two with the same key, because the
+        // decoys become top-level keys of one mapping.
+        let mut chunks: Vec<Vec<Decoy>> = Vec::new();
+        for decoy in of_kind {
+            let fits = chunks.last().is_some_and(|chunk: &Vec<Decoy>| {
+                chunk.len() < 4
+                    && (kind != DecoyFile::Yaml
+                        || chunk
+                            .iter()
+                            .all(|d| yaml_key(&d.line) != yaml_key(&decoy.line)))
+            });
+            match chunks.last_mut() {
+                Some(chunk) if fits => chunk.push(decoy),
+                _ => chunks.push(vec![decoy]),
+            }
+        }
+        for chunk in &chunks {
             let (filler_lines, path): (Vec<String>, String) = match decoy_file_kind(kind) {
                 Some(filler) => {
                     let size = rng.random_range(1500..5000);
@@ -939,13 +991,13 @@ fn decoy_files(count: usize, paths: &mut Paths, rng: &mut ChaCha8Rng) -> Vec<Pla
                     if **slot != index {
                         break;
                     }
-                    out.push(decoy.line.clone());
+                    out.push(placed_line(kind, &decoy.line));
                     placed.push(((*decoy).clone(), out.len()));
                     next.next();
                 }
             }
             for (_, decoy) in next {
-                out.push(decoy.line.clone());
+                out.push(placed_line(kind, &decoy.line));
                 placed.push((decoy.clone(), out.len()));
             }
             files.push(PlannedFile {

@@ -4,6 +4,8 @@
 //! (TTLs, header names, env lookups, secret-store paths, word-like values) so that a
 //! generic "secret-named variable" rule is exercised on text it must not report.
 
+use std::collections::BTreeSet;
+
 use rand::Rng;
 use rand::seq::IndexedRandom;
 
@@ -573,6 +575,46 @@ fn json_filler(rng: &mut impl Rng, target: usize) -> String {
     )
 }
 
+/// Like `grow` for YAML, but a top-level key that a document already has gets a numeric
+/// suffix: blocks are drawn with replacement, and a repeated `<noun>_worker:` key is a
+/// duplicate-key error that makes the whole file unparsable.
+fn yaml_filler(rng: &mut impl Rng, target: usize) -> String {
+    let mut out = String::with_capacity(target + 1024);
+    expand(YAML_HEADER, rng, &mut out);
+    let mut keys: BTreeSet<String> = BTreeSet::new();
+    let mut renamed = 0usize;
+    while out.len() < target {
+        let mut block = String::new();
+        expand(
+            YAML_BLOCKS.choose(rng).copied().unwrap_or("\n"),
+            rng,
+            &mut block,
+        );
+        for line in block.split_inclusive('\n') {
+            if line.trim_end() == "---" {
+                keys.clear();
+                out.push_str(line);
+                continue;
+            }
+            let top_level_key = line
+                .split_once(':')
+                .map(|(key, _)| key)
+                .filter(|key| !key.is_empty() && !key.starts_with([' ', '#', '-']));
+            match top_level_key {
+                Some(key) if !keys.insert(key.to_string()) => {
+                    renamed += 1;
+                    let unique = format!("{key}_{renamed}");
+                    keys.insert(unique.clone());
+                    out.push_str(&unique);
+                    out.push_str(line.get(key.len()..).unwrap_or_default());
+                }
+                _ => out.push_str(line),
+            }
+        }
+    }
+    out
+}
+
 /// A file of `kind` of about `target` bytes.
 pub fn filler_file(kind: FillerKind, rng: &mut impl Rng, target: usize) -> String {
     match kind {
@@ -580,7 +622,7 @@ pub fn filler_file(kind: FillerKind, rng: &mut impl Rng, target: usize) -> Strin
         FillerKind::JavaScript => grow(rng, JS_HEADER, JS_BLOCKS, "", target),
         FillerKind::TypeScript => grow(rng, TS_HEADER, TS_BLOCKS, "", target),
         FillerKind::Go => grow(rng, GO_HEADER, GO_BLOCKS, "", target),
-        FillerKind::Yaml => grow(rng, YAML_HEADER, YAML_BLOCKS, "", target),
+        FillerKind::Yaml => yaml_filler(rng, target),
         FillerKind::Json => json_filler(rng, target),
         FillerKind::Markdown => grow(
             rng,

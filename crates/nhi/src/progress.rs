@@ -10,9 +10,13 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A spinner with bytes and throughput, shown only when stderr is a terminal.
-    pub fn new(quiet: bool) -> Self {
-        if quiet || !std::io::stderr().is_terminal() {
+    /// A spinner with bytes and throughput, shown only on an interactive terminal:
+    /// stderr must be a terminal, and so must stdout unless the report goes to a file,
+    /// so `nhi scan . --format json | jq` stays quiet.
+    pub fn new(quiet: bool, report_to_file: bool) -> Self {
+        let interactive =
+            std::io::stderr().is_terminal() && (report_to_file || std::io::stdout().is_terminal());
+        if quiet || !interactive {
             return Progress { bar: None };
         }
         let bar = ProgressBar::new_spinner();

@@ -41,7 +41,7 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
         threads: args.threads,
     };
     let started_at = jiff::Timestamp::now();
-    let progress = Progress::new(args.quiet);
+    let progress = Progress::new(args.quiet, args.output.is_some());
     let output = nhi_scan::scan(&options, &rules, &fingerprinter, &suppressions, &progress);
     progress.finish();
     let output = output?;

@@ -69,6 +69,7 @@ done
 # A fixed fingerprint key, so findings can be matched to the manifest offline.
 KEY="$WORK/bench.key"
 printf 'nhi-bench-fixed-fingerprint-key!' >"$KEY"   # 32 bytes
+chmod 600 "$KEY"   # nhi refuses a key others can read
 
 # nhi exits 1 when it has findings, so hyperfine ignores exit codes; each scan is run
 # once first and must produce a JSON report, so a crash or usage error still fails here.

@@ -123,9 +123,28 @@ fn locate_escaped(raw: &[u8], matched: &[u8]) -> Option<(u32, u32)> {
 
 // ---------------------------------------------------------------- kubernetes
 
-/// Cheap pre-check so only plausible manifests are parsed as YAML.
+/// Cheap pre-check so only plausible manifests are parsed as YAML: some `Secret` must be
+/// the value of a `kind` key (`kind: Secret`, `"kind": "Secret"`), and `data` must occur.
 pub(crate) fn may_hold_kubernetes_secret(data: &[u8]) -> bool {
-    memmem::find(data, b"Secret").is_some() && memmem::find(data, b"data").is_some()
+    memmem::find(data, b"data").is_some()
+        && memmem::find_iter(data, b"Secret").any(|at| is_kind_value(&data[..at]))
+}
+
+/// Whether `before` ends with `kind:` (YAML) or `"kind":` (JSON), allowing spaces and
+/// an opening quote before the value.
+fn is_kind_value(before: &[u8]) -> bool {
+    let trimmed = before.trim_ascii_end();
+    let trimmed = trimmed
+        .strip_suffix(b"\"")
+        .or_else(|| trimmed.strip_suffix(b"'"))
+        .unwrap_or(trimmed)
+        .trim_ascii_end();
+    let Some(key) = trimmed.strip_suffix(b":") else {
+        return false;
+    };
+    let key = key.trim_ascii_end();
+    let key = key.strip_suffix(b"\"").unwrap_or(key);
+    key.ends_with(b"kind")
 }
 
 /// One decoded `data:` entry of a Secret.
@@ -295,5 +314,35 @@ fn scan_entries(
             located,
             hits,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_kind_secret_documents_are_parsed() {
+        assert!(may_hold_kubernetes_secret(
+            b"apiVersion: v1\nkind: Secret\ndata:\n"
+        ));
+        assert!(may_hold_kubernetes_secret(
+            b"{\"kind\": \"Secret\", \"data\": {}}"
+        ));
+        assert!(may_hold_kubernetes_secret(b"kind: 'Secret'\ndata: {}"));
+        assert!(!may_hold_kubernetes_secret(
+            b"secretName: SecretStore\ndata: x"
+        ));
+        assert!(!may_hold_kubernetes_secret(
+            b"kind: Deployment\n# Secret data"
+        ));
+        assert!(!may_hold_kubernetes_secret(b"kind: Secret\n"));
+    }
+
+    #[test]
+    fn locate_reports_one_based_line_and_column() {
+        assert_eq!(locate(b"ab\ncd\nxyz", b"y"), Some((3, 2)));
+        assert_eq!(locate(b"abc", b"zz"), None);
+        assert_eq!(locate(b"abc", b""), None);
     }
 }

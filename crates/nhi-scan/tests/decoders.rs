@@ -116,3 +116,61 @@ fn notebook_cells_are_unescaped_and_placed_on_their_raw_line() {
     assert_eq!(aws.sightings[0].line, 9);
     assert_eq!(out.findings.len(), 1, "{:?}", out.findings);
 }
+
+#[test]
+fn suppressions_drop_findings_by_id_and_by_rule_and_path_but_not_expired_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("tests/fixtures")).unwrap();
+    fs::create_dir_all(dir.path().join("src")).unwrap();
+    let pair = format!("aws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET_KEY}\n");
+    fs::write(dir.path().join("tests/fixtures/creds.ini"), &pair).unwrap();
+    fs::write(
+        dir.path().join("src/settings.py"),
+        format!("INTERNAL_API_TOKEN = \"{API_TOKEN}\"\n"),
+    )
+    .unwrap();
+    let unsuppressed = run(dir.path());
+    assert_eq!(
+        unsuppressed.findings.len(),
+        2,
+        "{:?}",
+        unsuppressed.findings
+    );
+    let token_id = unsuppressed
+        .findings
+        .iter()
+        .find(|f| f.rule == "generic-secret-assignment")
+        .unwrap()
+        .id
+        .clone();
+
+    let today: jiff::civil::Date = "2026-06-01".parse().unwrap();
+    let text = format!(
+        "[[suppress]]\nrule = \"aws-access-key\"\npath = \"tests/fixtures/**\"\nreason = \"fixture\"\nexpires = \"2026-12-31\"\n\
+         [[suppress]]\nfinding = \"{token_id}\"\nreason = \"accepted\"\nexpires = \"2026-01-01\"\n"
+    );
+    let suppressions = Suppressions::parse(&text, "s.toml", today).unwrap();
+    assert_eq!(suppressions.expired().len(), 1);
+    let rules = RuleSet::builtin().unwrap();
+    let fp = Fingerprinter::new(&FingerprintKey::from_bytes([3; 32]));
+    let options = ScanOptions {
+        roots: vec![dir.path().to_path_buf()],
+        ..ScanOptions::default()
+    };
+    let out = scan(&options, &rules, &fp, &suppressions, &NoProgress).unwrap();
+    let rules_left: Vec<&str> = out.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(
+        rules_left,
+        ["generic-secret-assignment"],
+        "expired entry must not apply"
+    );
+    assert_eq!(out.summary.suppressed, 1);
+
+    let live = format!(
+        "[[suppress]]\nfinding = \"{token_id}\"\nreason = \"accepted\"\nexpires = \"2027-01-01\"\n"
+    );
+    let suppressions = Suppressions::parse(&live, "s.toml", today).unwrap();
+    let out = scan(&options, &rules, &fp, &suppressions, &NoProgress).unwrap();
+    assert!(out.findings.iter().all(|f| f.id != token_id));
+    assert_eq!(out.findings.len(), 1);
+}

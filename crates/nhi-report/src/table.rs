@@ -95,7 +95,7 @@ pub(crate) fn render(
                 Cell::new(inert(&consumer.tool)),
                 Cell::new(inert(&consumer.name)),
                 Cell::new(inert(&location)),
-                Cell::new(inert(consumer.endpoint.as_deref().unwrap_or("-"))),
+                Cell::new(inert(&view::consumer_endpoint(consumer))),
                 credentials_cell,
             ]);
         }

@@ -51,6 +51,28 @@ pub(crate) fn severity_breakdown(findings: &[Finding]) -> String {
     }
 }
 
+/// What a consumer runs or calls; for a CI workflow, which has no endpoint, how it
+/// authenticates to the cloud and how broad its token is.
+pub(crate) fn consumer_endpoint(consumer: &nhi_model::Consumer) -> String {
+    if let Some(endpoint) = &consumer.endpoint {
+        return endpoint.clone();
+    }
+    let facts: Vec<String> = ["cloud_auth", "permissions"]
+        .iter()
+        .filter_map(|key| {
+            consumer
+                .attributes
+                .get(*key)
+                .map(|value| format!("{}: {value}", key.replace('_', " ")))
+        })
+        .collect();
+    if facts.is_empty() {
+        "-".to_string()
+    } else {
+        facts.join(", ")
+    }
+}
+
 /// The abbreviated commit ID git shows by default.
 pub(crate) fn short_commit(commit: &str) -> &str {
     match commit.char_indices().nth(7) {

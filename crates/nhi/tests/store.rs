@@ -35,6 +35,12 @@ fn scan(root: &Path, db: &Path, key: &Path) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Piped, with nothing to warn about: no progress bar, nothing at all on stderr.
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

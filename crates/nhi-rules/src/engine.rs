@@ -15,6 +15,8 @@ const CONTEXT_LINES: u32 = 3;
 /// Byte cap for context and `nhi:ignore` look-ups around a match.
 const LOOKAROUND_CAP: usize = 4096;
 const IGNORE_MARKER: &[u8] = b"nhi:ignore";
+/// How many bytes after a keyword hit a rule's `after_keyword` pattern may read.
+const AFTER_KEYWORD_CAP: usize = 512;
 
 pub(crate) fn detect(set: &RuleSet, data: &[u8]) -> Vec<Detection> {
     let windows = windows(set, data);
@@ -55,6 +57,15 @@ fn windows(set: &RuleSet, data: &[u8]) -> Vec<(usize, usize, usize)> {
                 && rule.lines_before == 0
             {
                 continue;
+            }
+            if let Some(after) = &rule.after_keyword {
+                let tail_end = hit.end().saturating_add(AFTER_KEYWORD_CAP).min(data.len());
+                if !data
+                    .get(hit.end()..tail_end)
+                    .is_some_and(|tail| after.is_match(tail))
+                {
+                    continue;
+                }
             }
             let (s, e) = text::window(
                 data,

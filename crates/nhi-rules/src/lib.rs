@@ -10,8 +10,9 @@
 //! 1. one ASCII-case-insensitive aho-corasick pass over the buffer finds every rule
 //!    keyword;
 //! 2. each hit opens a bounded window (the hit's line, widened by a few lines for
-//!    multi-line rules) for the rules owning that keyword; windows of one rule that touch
-//!    are merged, so a rule never scans the same bytes twice;
+//!    multi-line rules) for the rules owning that keyword, unless the rule's
+//!    `after_keyword` gate rejects the bytes right after the hit; windows of one rule
+//!    that touch are merged, so a rule never scans the same bytes twice;
 //! 3. the rule's regex runs only inside its windows, and every match goes through the
 //!    rule's validators and the noise filter before it becomes a [`Detection`].
 
@@ -84,6 +85,9 @@ pub struct Rule {
     pub max_window: usize,
     pub examples: Examples,
     pub(crate) regex: regex::bytes::Regex,
+    /// Anchored at the end of a keyword hit: a hit opens a window for this rule only
+    /// when the bytes right after it match (see `after_keyword` in the README).
+    pub(crate) after_keyword: Option<regex::bytes::Regex>,
     pub(crate) secret_groups: Vec<usize>,
     pub(crate) id_group: Option<usize>,
     pub(crate) context_matcher: Option<AhoCorasick>,

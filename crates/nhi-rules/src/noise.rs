@@ -3,19 +3,33 @@
 
 /// Shannon entropy of `s` in bits per character.
 pub fn shannon_entropy(s: &str) -> f64 {
+    // Secrets are almost always ASCII: count bytes in an array, which is far cheaper
+    // than hashing every character (this runs for every candidate match).
+    if s.is_ascii() {
+        let mut counts = [0usize; 128];
+        for b in s.bytes() {
+            if let Some(slot) = counts.get_mut(usize::from(b)) {
+                *slot += 1;
+            }
+        }
+        return entropy_of_counts(counts.iter().copied().filter(|&n| n > 0), s.len());
+    }
     let mut counts: std::collections::HashMap<char, usize> = std::collections::HashMap::new();
     let mut total = 0usize;
     for c in s.chars() {
         *counts.entry(c).or_insert(0) += 1;
         total += 1;
     }
+    entropy_of_counts(counts.into_values(), total)
+}
+
+fn entropy_of_counts(counts: impl Iterator<Item = usize>, total: usize) -> f64 {
     if total == 0 {
         return 0.0;
     }
     let total = total as f64;
     counts
-        .values()
-        .map(|&n| {
+        .map(|n| {
             let p = n as f64 / total;
             -p * p.log2()
         })

@@ -29,6 +29,8 @@ struct RuleSpec {
     #[serde(default = "default_owasp")]
     owasp: String,
     keywords: Vec<String>,
+    #[serde(default)]
+    after_keyword: Option<String>,
     regex: String,
     #[serde(default)]
     context: Vec<String>,
@@ -110,6 +112,17 @@ fn compile(spec: RuleSpec) -> Result<Rule, RulesError> {
         .size_limit(8 * 1024 * 1024)
         .build()
         .map_err(|e| problem(format!("regex does not compile: {e}")))?;
+    let after_keyword = spec
+        .after_keyword
+        .as_deref()
+        .map(|source| {
+            regex::bytes::RegexBuilder::new(&format!("^(?:{source})"))
+                .unicode(false)
+                .size_limit(8 * 1024 * 1024)
+                .build()
+                .map_err(|e| problem(format!("after_keyword does not compile: {e}")))
+        })
+        .transpose()?;
     let group = |name: &str| regex.capture_names().position(|n| n == Some(name));
     // `secret` plus any `secret_<suffix>` groups: alternatives of one rule may each
     // capture the secret under their own name; the first that took part wins.
@@ -171,6 +184,7 @@ fn compile(spec: RuleSpec) -> Result<Rule, RulesError> {
             negative: spec.examples.negative,
         },
         regex,
+        after_keyword,
         secret_groups,
         id_group,
         context_matcher,

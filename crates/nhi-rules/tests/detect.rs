@@ -396,3 +396,45 @@ proptest! {
         }
     }
 }
+
+/// The gate accepts only `=` after the keyword while the regex also accepts `:`, so a
+/// `:` line tells whether the gate ran.
+const ACME_ASSIGNMENT_RULE: &str = r#"
+[[rule]]
+id = "acme-assignment"
+title = "Acme key assigned"
+provider = "generic"
+kind = "api_key"
+severity = "high"
+confidence = "high"
+keywords = ["acme"]
+after_keyword = '(?i)[a-z_]*[ \t]*='
+regex = '(?i)acme[a-z_]*[ \t]*[=:][ \t]*(?P<secret>[A-Za-z0-9]{24})'
+fix = "Rotate it in the Acme console."
+"#;
+
+#[test]
+fn after_keyword_gates_which_hits_open_a_window() {
+    let gated = RuleSet::from_toml(ACME_ASSIGNMENT_RULE).expect("rule compiles");
+    let ungated = RuleSet::from_toml(&ACME_ASSIGNMENT_RULE.replace("after_keyword", "# "))
+        .expect("rule compiles");
+    let value = "Q7vLm2XkP9wRt4ZbN8cJh3Gd";
+    let assigned = format!("ACME_KEY = {value}\n");
+    let colon = format!("ACME_KEY: {value}\n");
+    for set in [&gated, &ungated] {
+        let found = set.detect(assigned.as_bytes());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].secret.as_str(), value);
+    }
+    assert_eq!(ungated.detect(colon.as_bytes()).len(), 1);
+    assert!(gated.detect(colon.as_bytes()).is_empty());
+
+    let bad = ACME_ASSIGNMENT_RULE.replace(r"'(?i)[a-z_]*[ \t]*='", "'[a-z'");
+    match RuleSet::from_toml(&bad) {
+        Err(RulesError::Rule { id, problem }) => {
+            assert_eq!(id, "acme-assignment");
+            assert!(problem.contains("after_keyword"), "{problem}");
+        }
+        other => panic!("expected a rule error, got {other:?}"),
+    }
+}

@@ -16,31 +16,23 @@ pub(crate) fn scan_history(root: &Path, repo: &Path, collector: &Collector<'_>) 
     } else {
         format!("{repo_label}/")
     };
-    let history = match History::open(repo) {
-        Ok(history) => history,
-        Err(e) => {
-            collector.warn(
-                SkipReason::CorruptGitObject,
-                &repo_label,
-                None,
-                format!("git history not scanned: {e}"),
-            );
-            return;
-        }
+    let not_scanned = |e: nhi_git::GitError| {
+        collector.warn(
+            SkipReason::CorruptGitObject,
+            &repo_label,
+            None,
+            format!("git history not scanned: {e}"),
+        )
     };
-    let plan = match history.plan(&HistoryOptions {
+    let options = HistoryOptions {
         max_blob_size: collector.max_file_size,
+    };
+    let (history, plan) = match History::open(repo).and_then(|h| {
+        let plan = h.plan(&options)?;
+        Ok((h, plan))
     }) {
-        Ok(plan) => plan,
-        Err(e) => {
-            collector.warn(
-                SkipReason::CorruptGitObject,
-                &repo_label,
-                None,
-                format!("git history not scanned: {e}"),
-            );
-            return;
-        }
+        Ok(opened) => opened,
+        Err(e) => return not_scanned(e),
     };
     for warning in &plan.warnings {
         let reason = match warning.kind {

@@ -296,3 +296,23 @@ fn usage_errors_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn gitignored_files_are_scanned_unless_asked_to_respect_gitignore() {
+    let work = tempfile::tempdir().unwrap();
+    let repo = work.path().join("repo");
+    fs::create_dir(&repo).unwrap();
+    let key = key(work.path());
+    git(&repo, &["init", "-q", "-b", "main"]);
+    fs::write(repo.join(".gitignore"), ".env\n").unwrap();
+    fs::write(repo.join(".env"), secret_line(PAT_RULE, 9)).unwrap();
+
+    let (_, json, _) = scan(&repo, &key, &["--fail-on", "never"]);
+    assert!(
+        rules_found(&json).contains(&(PAT_RULE.to_string(), ".env".to_string())),
+        "an ignored .env must be scanned by default"
+    );
+    let (code, json, _) = scan(&repo, &key, &["--respect-gitignore"]);
+    assert!(rules_found(&json).is_empty(), "{:?}", rules_found(&json));
+    assert_eq!(code, Some(0));
+}

@@ -186,6 +186,20 @@ impl Preview {
         Preview(format!("{prefix}…{suffix}"))
     }
 
+    /// A preview of a URL with credentials: the scheme and at most the last four
+    /// characters of what follows the userinfo (host, port, path). Nothing of the userinfo
+    /// is kept, however short the host.
+    pub fn url(url: &str) -> Preview {
+        let scheme = url.split_once("://").map_or("", |(s, _)| s);
+        let after_userinfo = url.rsplit_once('@').map_or("", |(_, rest)| rest);
+        let chars: Vec<char> = after_userinfo.chars().collect();
+        let tail: String = chars[chars.len().saturating_sub(Self::SUFFIX)..]
+            .iter()
+            .collect();
+        let scheme: String = scheme.chars().take(Self::MAX_PREFIX).collect();
+        Preview(format!("{scheme}://…{tail}"))
+    }
+
     /// A preview for something that is not a secret value at all (a reference such as
     /// `${OPENAI_API_KEY}`), kept verbatim.
     pub fn reference(text: &str) -> Preview {
@@ -288,4 +302,34 @@ pub struct Credential {
     pub attributes: BTreeMap<String, String>,
     pub status: CredentialStatus,
     pub sightings: Vec<Sighting>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_previews_never_show_userinfo_even_with_a_short_host() {
+        assert_eq!(
+            Preview::url("postgres://app:S3cretPassw0rd@db").as_str(),
+            "postgres://…db"
+        );
+        assert_eq!(
+            Preview::url("https://user:pa55w0rdpa55@h").as_str(),
+            "https://…h"
+        );
+        assert_eq!(
+            Preview::url("redis://default:abcdefgh@cache.internal:6379/0").as_str(),
+            "redis://…79/0"
+        );
+    }
+
+    #[test]
+    fn redaction_keeps_prefix_and_last_four_only() {
+        assert_eq!(
+            Preview::redact("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_").as_str(),
+            "ghp_…6789"
+        );
+        assert_eq!(Preview::redact("short-pass", "").as_str(), "…");
+    }
 }

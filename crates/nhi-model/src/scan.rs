@@ -9,6 +9,9 @@ pub enum SkipReason {
     TooLarge,
     Binary,
     SymlinkLoop,
+    /// A symbolic link whose target lies outside the scanned root: not followed, so a
+    /// repository cannot make nhi read host files (`/`, `~/.aws`, `/proc`).
+    OutsideRoot,
     InvalidUtf8,
     Malformed,
     CorruptGitObject,
@@ -20,6 +23,7 @@ crate::string_enum!(SkipReason, "skip reason", {
     TooLarge => "too_large",
     Binary => "binary",
     SymlinkLoop => "symlink_loop",
+    OutsideRoot => "outside_root",
     InvalidUtf8 => "invalid_utf8",
     Malformed => "malformed",
     CorruptGitObject => "corrupt_git_object",

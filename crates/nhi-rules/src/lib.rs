@@ -284,12 +284,10 @@ impl Detection {
             .rules()
             .get(self.rule_index)
             .map_or("", |r| r.preview_prefix.as_str());
-        if rule_prefix.is_empty()
-            && let Some(scheme) = self.attributes.get("scheme")
-        {
-            // URL credentials keep their scheme; the password sits before the host, so
-            // the kept suffix (end of host or path) never shows it.
-            return Preview::redact(&self.secret, &format!("{scheme}://"));
+        if rule_prefix.is_empty() && self.attributes.contains_key("scheme") {
+            // URL credentials keep their scheme and the end of the host or path, never
+            // any of the userinfo.
+            return Preview::url(&self.secret);
         }
         Preview::redact(&self.secret, rule_prefix)
     }

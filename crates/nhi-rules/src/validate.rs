@@ -510,7 +510,9 @@ fn url_credentials(cand: &mut Candidate, http: bool) -> bool {
     if let Some(port) = port {
         attrs.insert("port".to_string(), port.to_string());
     }
-    if !user.is_empty() {
+    // An http(s) user part is often the token itself (`https://<token>@github.com`), so
+    // only database and queue users, which name a role, are kept.
+    if !user.is_empty() && !http {
         attrs.insert("user".to_string(), user.to_string());
     }
     if !http {

@@ -213,21 +213,34 @@ fn fold_identifier_sightings(
     }
 }
 
-/// A generic high-entropy match on a line where a specific rule found a credential
-/// (directly or after decoding, e.g. the base64 form of a Kubernetes Secret value) is
-/// the same secret seen through a worse lens: drop it.
+/// A generic high-entropy match at the very position where a specific rule found a
+/// credential (a decoded Kubernetes entry places every hit on its entry) is the same
+/// place seen through a worse lens: drop it.
 fn drop_generic_shadows(rules: &RuleSet, groups: &mut HashMap<Fingerprint, Group>) {
     let is_generic = |g: &Group| rules.rules()[g.rule_index].kind == CredentialKind::GenericSecret;
-    let specific: std::collections::HashSet<Place> = groups
+    // Exact positions, not lines: a minified config can hold a specific credential and an
+    // unrelated generic one on the same line, and the generic one must survive.
+    let position = |s: &Sighting| {
+        (
+            s.root.clone(),
+            s.path.clone(),
+            s.line,
+            s.column,
+            s.commit.clone(),
+        )
+    };
+    let specific: std::collections::HashSet<_> = groups
         .values()
         .filter(|g| !is_generic(g))
-        .flat_map(|g| g.sightings.keys().cloned())
+        .flat_map(|g| g.sightings.values().map(position))
         .collect();
     groups.retain(|_, group| {
         if !is_generic(group) {
             return true;
         }
-        group.sightings.retain(|place, _| !specific.contains(place));
+        group
+            .sightings
+            .retain(|_, sighting| !specific.contains(&position(sighting)));
         !group.sightings.is_empty()
     });
 }

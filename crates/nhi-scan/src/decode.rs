@@ -185,7 +185,8 @@ pub(crate) fn kubernetes_secrets(
                         SkipReason::Malformed,
                         origin.rel_path,
                         position,
-                        format!("YAML document cannot be parsed ({e}); scanned as plain text only"),
+                        // The parser's message can quote the document; say only where.
+                        "YAML document cannot be parsed; scanned as plain text only".to_string(),
                     );
                 }
                 // A YAML parse error poisons the rest of the stream.

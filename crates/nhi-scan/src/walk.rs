@@ -24,6 +24,8 @@ pub(crate) fn scan_tree(
     let root_label = display_root(root);
     let repos = Mutex::new(Vec::new());
     let respect = options.respect_gitignore;
+    let outside: std::sync::Arc<Mutex<Vec<PathBuf>>> = std::sync::Arc::default();
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut builder = WalkBuilder::new(root);
     builder
         .hidden(false)
@@ -36,7 +38,24 @@ pub(crate) fn scan_tree(
         .follow_links(true)
         .threads(options.threads.unwrap_or(0))
         // History is read through git itself; the object files are not source.
-        .filter_entry(|entry| entry.file_name() != ".git");
+        .filter_entry({
+            let outside = std::sync::Arc::clone(&outside);
+            move |entry| {
+                if entry.file_name() == ".git" {
+                    return false;
+                }
+                // Links are followed (symlinked config dirs are common), but only to
+                // targets inside the root.
+                if entry.path_is_symlink() && !inside(&canonical_root, entry.path()) {
+                    outside
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(entry.path().to_path_buf());
+                    return false;
+                }
+                true
+            }
+        });
 
     builder.build_parallel().run(|| {
         let mut buffer = Vec::new();
@@ -69,9 +88,28 @@ pub(crate) fn scan_tree(
             WalkState::Continue
         })
     });
+    let mut outside = std::mem::take(&mut *outside.lock().unwrap_or_else(|e| e.into_inner()));
+    outside.sort();
+    for link in outside {
+        collector.warn(
+            SkipReason::OutsideRoot,
+            &relative_path(root, &link),
+            None,
+            "symbolic link to a target outside the scanned root; not followed".to_string(),
+        );
+    }
     let mut repos = repos.into_inner().unwrap_or_else(|e| e.into_inner());
     repos.sort();
     repos
+}
+
+/// Whether `link` resolves to a path under `canonical_root`. A dangling link resolves to
+/// nothing and is let through, so the walk reports it as unreadable.
+fn inside(canonical_root: &Path, link: &Path) -> bool {
+    match link.canonicalize() {
+        Ok(target) => target.starts_with(canonical_root),
+        Err(_) => true,
+    }
 }
 
 /// The path of `path` under `root` with `/` separators; the file name when the root is
@@ -140,8 +178,25 @@ fn scan_file(
         return;
     }
     buffer.clear();
-    if let Err(e) = file.read_to_end(buffer) {
+    // The limit was checked on metadata; a file that grew since (or a pseudo-file that
+    // reports length 0) is still read only up to it.
+    if let Err(e) = (&mut file)
+        .take(collector.max_file_size.saturating_add(1))
+        .read_to_end(buffer)
+    {
         return unreadable(e);
+    }
+    if buffer.len() as u64 > collector.max_file_size {
+        collector.warn(
+            SkipReason::TooLarge,
+            rel,
+            None,
+            format!(
+                "grew past the {} byte limit (--max-file-size) while being read",
+                collector.max_file_size
+            ),
+        );
+        return;
     }
     record_file(collector, buffer.len() as u64);
     scan_content(collector, &origin, buffer);

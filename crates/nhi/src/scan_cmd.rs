@@ -103,7 +103,10 @@ fn exit_code(fail_on: FailOn, output: &nhi_scan::ScanOutput) -> u8 {
     let input_errors = output.summary.warnings.iter().any(|w| {
         !matches!(
             w.reason,
-            SkipReason::Binary | SkipReason::TooLarge | SkipReason::Suppressed
+            SkipReason::Binary
+                | SkipReason::TooLarge
+                | SkipReason::Suppressed
+                | SkipReason::OutsideRoot
         )
     });
     if input_errors {

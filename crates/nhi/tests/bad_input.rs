@@ -138,6 +138,13 @@ fn every_kind_of_bad_input_is_named_and_the_rest_still_scans() {
         // A symlink loop and a dangling link (an unreadable path).
         std::os::unix::fs::symlink("..", root.join("loop/parent")).unwrap();
         std::os::unix::fs::symlink("does-not-exist", root.join("dangling.env")).unwrap();
+        // A link out of the root (to a host file with a secret) is not followed.
+        fs::write(
+            work.path().join("host.env"),
+            secret_line("stripe-secret-key", 4),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(work.path().join("host.env"), root.join("escape.env")).unwrap();
     }
 
     let (code, json, stderr) = scan(&root, &key, &["--fail-on", "never"]);
@@ -184,6 +191,17 @@ fn every_kind_of_bad_input_is_named_and_the_rest_still_scans() {
                 .iter()
                 .any(|w| w["path"].as_str().unwrap().contains("loop")),
             "{loops:?}"
+        );
+        assert!(
+            warnings_for(&json, "outside_root")
+                .iter()
+                .any(|w| w["path"] == "escape.env"),
+            "{:?}",
+            json["summary"]["warnings"]
+        );
+        assert!(
+            !found.iter().any(|(rule, _)| rule == "stripe-secret-key"),
+            "a file outside the root was read: {found:?}"
         );
         let unreadable = warnings_for(&json, "unreadable");
         assert!(

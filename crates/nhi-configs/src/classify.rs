@@ -590,17 +590,36 @@ fn redact_one_url(url: &str, found: &mut Vec<Redaction>) -> String {
     match authority.rfind('@') {
         Some(at) => {
             let (userinfo, host) = authority.split_at(at);
+            // A long user part is a token, not a name (`https://<token>@github.com`,
+            // `https://<token>:x-oauth-basic@...`): redact it as well.
+            let token_like = |part: &str| part.len() >= 16 && !is_reference(part);
+            let mut push_part = |part: &str, out: &mut String| {
+                if token_like(part) {
+                    found.push(Redaction {
+                        what: Found::UrlPassword,
+                        value: Zeroizing::new(part.to_string()),
+                    });
+                    out.push_str(REDACTED);
+                } else {
+                    out.push_str(part);
+                }
+            };
             match userinfo.split_once(':') {
                 Some((user, password)) if !password.is_empty() && !is_reference(password) => {
+                    push_part(user, &mut out);
                     found.push(Redaction {
                         what: Found::UrlPassword,
                         value: Zeroizing::new(password.to_string()),
                     });
-                    out.push_str(user);
                     out.push(':');
                     out.push_str(REDACTED);
                 }
-                _ => out.push_str(userinfo),
+                Some((user, rest)) => {
+                    push_part(user, &mut out);
+                    out.push(':');
+                    out.push_str(rest);
+                }
+                None => push_part(userinfo, &mut out),
             }
             out.push_str(host);
         }
@@ -748,6 +767,19 @@ mod tests {
         assert_eq!(found.len(), 2);
         let (out, found) = redact_text("https://u:${PASS}@h/");
         assert_eq!(out, "https://u:${PASS}@h/");
+        assert!(found.is_empty());
+    }
+
+    #[test]
+    fn token_user_parts_are_redacted() {
+        let token = "0123456789abcdef0123456789abcdef01234567";
+        let (out, found) = redact_text(&format!("https://{token}@github.com/acme/app.git"));
+        assert_eq!(out, "https://<redacted>@github.com/acme/app.git");
+        assert_eq!(found.len(), 1);
+        let (out, _) = redact_text(&format!("https://{token}:x-oauth-basic@github.com/"));
+        assert!(!out.contains(token), "{out}");
+        let (out, found) = redact_text("ssh://git@github.com/acme/app.git");
+        assert_eq!(out, "ssh://git@github.com/acme/app.git");
         assert!(found.is_empty());
     }
 }

@@ -354,7 +354,13 @@ fn reference_spans(text: &str) -> Vec<(usize, usize)> {
                 .bytes()
                 .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
                 .count();
-            Some(len)
+            // A bare `$NAME` is a reference only when NAME is written like an environment
+            // variable (upper case, digits, `_`); `$uperS3cret` is a password that starts
+            // with a dollar sign.
+            let name = &rest.as_bytes()[1..len];
+            name.iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+                .then_some(len)
         } else {
             None
         };
@@ -768,6 +774,13 @@ mod tests {
         let (out, found) = redact_text("https://u:${PASS}@h/");
         assert_eq!(out, "https://u:${PASS}@h/");
         assert!(found.is_empty());
+    }
+
+    #[test]
+    fn a_dollar_password_is_not_a_reference() {
+        assert!(!is_reference("$uperS3cret!2024"));
+        assert!(is_reference("$OPENAI_API_KEY"));
+        assert!(is_reference("Bearer $GITHUB_TOKEN"));
     }
 
     #[test]

@@ -473,7 +473,14 @@ fn url_credentials(cand: &mut Candidate, http: bool) -> bool {
     let Some((scheme, rest)) = url.split_once("://") else {
         return false;
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    // The rules' patterns allow `?` and `#` in a password but never `@` or `/`, so the
+    // userinfo ends at the first `@`, and only after it does `/`, `?` or `#` end the host.
+    let Some(at) = rest.find('@') else {
+        return false;
+    };
+    let authority_end = rest[at..]
+        .find(['/', '?', '#'])
+        .map_or(rest.len(), |end| at + end);
     let (authority, path) = rest.split_at(authority_end);
     let Some((userinfo, host_port)) = authority.rsplit_once('@') else {
         return false;

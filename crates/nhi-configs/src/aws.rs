@@ -5,7 +5,6 @@
 use nhi_model::ConsumerKind;
 
 use crate::CarriedValue;
-use crate::classify::redact_text;
 use crate::entry::Builder;
 use crate::{ConfigError, ConsumerEntry, file_name};
 
@@ -77,15 +76,14 @@ pub(crate) fn parse(rel_path: &str, text: &str) -> Result<Vec<ConsumerEntry>, Co
                 b.secret_field(key, value, *line);
             } else if key == "credential_process" {
                 // The process prints credentials at run time; its command line can still
-                // embed a secret, which is redacted and carried.
-                let (redacted, found) = redact_text(value);
-                for f in found {
-                    b.push(
-                        "arg:credential_process",
-                        *line,
-                        CarriedValue::Literal(f.value),
-                    );
-                }
+                // embed a secret (`--client-secret abc…`), which the flag-aware
+                // command-line redaction carries and removes. Split on white space:
+                // botocore splits it shell-style, and quoting rarely matters for secrets.
+                let words: Vec<String> = value.split_whitespace().map(String::from).collect();
+                let redacted = match words.split_first() {
+                    Some((command, args)) => b.command_line(command, args, *line),
+                    None => String::new(),
+                };
                 b.push(
                     "key:credential_process",
                     *line,
@@ -159,4 +157,35 @@ fn sections(text: &str) -> Result<Vec<Section>, ConfigError> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod credential_process_tests {
+    use crate::{CarriedValue, ConfigFormat, parse};
+
+    #[test]
+    fn secrets_on_the_credential_process_command_line_are_carried_and_redacted() {
+        let secret = "Zr7Kq2Lw9Xv4Nb8Tc3Hm6Jd1Fg5Ps0Ya";
+        let text = format!(
+            "[profile ci]\ncredential_process = /usr/local/bin/broker --role deploy --client-secret {secret}\n"
+        );
+        let entries = parse(ConfigFormat::AwsCli, ".aws/config", text.as_bytes()).unwrap();
+        let entry = &entries[0];
+        let endpoint = entry.endpoint.as_deref().unwrap_or_default();
+        assert!(!endpoint.contains(secret), "{endpoint}");
+        assert!(endpoint.contains("--client-secret"), "{endpoint}");
+        assert!(
+            entry
+                .credentials
+                .iter()
+                .any(|c| matches!(&c.value, CarriedValue::Literal(v) if v.as_str() == secret)),
+            "{:?}",
+            entry.credentials
+        );
+        for c in &entry.credentials {
+            if let CarriedValue::Reference(r) = &c.value {
+                assert!(!r.contains(secret), "{r}");
+            }
+        }
+    }
 }

@@ -76,7 +76,13 @@ pub(crate) fn parse(rel_path: &str, text: &str) -> Result<Vec<ConsumerEntry>, Co
             .and_then(|e| e.get("command"))
             .and_then(Value::as_str)
         {
-            let redacted = b.command_line(command, &[], lines.key(1, "command"));
+            // One string in the file; split it so flag-aware redaction sees each argument.
+            let words: Vec<String> = command.split_whitespace().map(String::from).collect();
+            let line = lines.key(1, "command");
+            let redacted = match words.split_first() {
+                Some((program, args)) => b.command_line(program, args, line),
+                None => String::new(),
+            };
             b.endpoint(redacted);
         }
     }

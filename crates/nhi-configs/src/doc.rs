@@ -18,8 +18,12 @@ pub(crate) fn decode(content: &[u8]) -> Result<&str, ConfigError> {
 fn sanitize(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut quote: Option<char> = None;
+    let mut escaped = false;
     for c in message.chars() {
         match quote {
+            // Inside a quote, a backslash escapes the next character: `\"` does not end it.
+            Some(_) if escaped => escaped = false,
+            Some(_) if c == '\\' => escaped = true,
             Some(q) if c == q => {
                 out.push('…');
                 out.push(c);
@@ -38,6 +42,18 @@ fn sanitize(message: &str) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod sanitize_tests {
+    use super::sanitize;
+
+    #[test]
+    fn quoted_text_is_dropped_even_with_escaped_quotes() {
+        let out = sanitize(r#"invalid type: string "a\"b sk-secret-value" at line 3"#);
+        assert!(!out.contains("sk-secret-value"), "{out}");
+        assert!(out.ends_with("at line 3"), "{out}");
+    }
 }
 
 /// Blanks out `//` and `/* */` comments and trailing commas, keeping every newline and

@@ -106,19 +106,74 @@ fn scan_decoded(
     }
 }
 
-/// Finds where a decoded match sits in the raw JSON text: the longest prefix of the
-/// match up to its first character that JSON would escape.
+/// Finds where a decoded match sits in the raw JSON text. The match's text is cut into
+/// runs that JSON writes unescaped; the first run that occurs exactly once in the file
+/// pins the match down, so two keys with the same PEM header land on their own lines.
+/// When that run is not the first, the start is walked back by the decoded line breaks
+/// between them (nbformat writes each source line as its own string on its own line).
 fn locate_escaped(raw: &[u8], matched: &[u8]) -> Option<(u32, u32)> {
-    let plain_len = matched
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .unwrap_or(matched.len());
-    let needle = &matched[..plain_len.min(48)];
-    if needle.len() >= 6 {
-        locate(raw, needle)
-    } else {
-        None
+    let runs: Vec<(usize, &[u8])> = plain_runs(matched);
+    let (first_offset, first) = *runs.first()?;
+    if first_offset != 0 || first.len() < 6 {
+        return None;
     }
+    let needle = &first[..first.len().min(48)];
+    if occurs_once(raw, needle) {
+        return locate(raw, needle);
+    }
+    let Some(&(offset, anchor)) = runs
+        .iter()
+        .find(|(_, run)| run.len() >= 12 && occurs_once(raw, &run[..run.len().min(48)]))
+    else {
+        return locate(raw, needle);
+    };
+    let (anchor_line, _) = locate(raw, &anchor[..anchor.len().min(48)])?;
+    let breaks = memchr::memchr_iter(b'\n', &matched[..offset]).count() as u32;
+    for line in [anchor_line.saturating_sub(breaks), anchor_line] {
+        if let Some((start, end)) = line_bounds(raw, line)
+            && let Some(column) = memmem::find(&raw[start..end], needle)
+        {
+            return Some((line, column as u32 + 1));
+        }
+    }
+    Some((anchor_line, 1))
+}
+
+/// The runs of `text` that JSON writes as is, with their offsets: split at quotes,
+/// backslashes and control characters.
+fn plain_runs(text: &[u8]) -> Vec<(usize, &[u8])> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for (i, &b) in text.iter().enumerate() {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            if i > start {
+                runs.push((start, &text[start..i]));
+            }
+            start = i + 1;
+        }
+    }
+    if text.len() > start {
+        runs.push((start, &text[start..]));
+    }
+    runs
+}
+
+fn occurs_once(haystack: &[u8], needle: &[u8]) -> bool {
+    memmem::find_iter(haystack, needle).take(2).count() == 1
+}
+
+/// Byte range of 1-based `line` in `raw`, without its line break.
+fn line_bounds(raw: &[u8], line: u32) -> Option<(usize, usize)> {
+    if line == 0 {
+        return None;
+    }
+    let start = if line == 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', raw).nth(line as usize - 2)? + 1
+    };
+    let end = memchr::memchr(b'\n', &raw[start..]).map_or(raw.len(), |i| start + i);
+    Some((start, end))
 }
 
 // ---------------------------------------------------------------- kubernetes

@@ -174,3 +174,49 @@ fn suppressions_drop_findings_by_id_and_by_rule_and_path_but_not_expired_ones() 
     assert!(out.findings.iter().all(|f| f.id != token_id));
     assert_eq!(out.findings.len(), 1);
 }
+
+#[test]
+fn two_keys_with_the_same_pem_header_in_one_notebook_keep_their_own_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = |seed: char| -> Vec<String> {
+        (0..4)
+            .map(|i| {
+                format!(
+                    "MIIEow{seed}{i}AgEAAoIBAQC7{seed}kq9Zr{i}Lw9Xv4Nb8Tc3Hm6Jd1Fg5Ps0YaQ8Vf3kLz9RtX2mWc7YpN4b"
+                )
+            })
+            .collect()
+    };
+    let cell = |seed: char| -> String {
+        let mut lines = vec!["\"-----BEGIN RSA PRIVATE KEY-----\\n\"".to_string()];
+        lines.extend(body(seed).iter().map(|l| format!("\"{l}\\n\"")));
+        lines.push("\"-----END RSA PRIVATE KEY-----\\n\"".to_string());
+        format!(
+            "  {{\n   \"cell_type\": \"raw\",\n   \"metadata\": {{}},\n   \"source\": [\n    {}\n   ]\n  }}",
+            lines.join(",\n    ")
+        )
+    };
+    let notebook = format!(
+        "{{\n \"cells\": [\n{},\n{}\n ],\n \"metadata\": {{}},\n \"nbformat\": 4,\n \"nbformat_minor\": 5\n}}\n",
+        cell('A'),
+        cell('B')
+    );
+    let path = dir.path().join("keys.ipynb");
+    fs::write(&path, &notebook).unwrap();
+    let out = run(dir.path());
+    let keys: Vec<u32> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule == "private-key-pem")
+        .map(|f| f.sightings[0].line)
+        .collect();
+    let header_lines: Vec<u32> = notebook
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("BEGIN RSA PRIVATE KEY"))
+        .map(|(i, _)| i as u32 + 1)
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, header_lines, "findings: {:?}", out.findings);
+}

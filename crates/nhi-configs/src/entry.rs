@@ -99,10 +99,26 @@ impl Builder {
     /// Records credentials passed on a command line and returns the redacted command line.
     pub(crate) fn command_line(&mut self, command: &str, args: &[String], line: u32) -> String {
         let mut parts = vec![redact_word(self, command, None, line)];
+        // MySQL and MariaDB clients take the password glued to `-p` (`-pS3cret`); for any
+        // other program `-p…` is a port or a path (`docker run -p8080:80`).
+        let program = command.rsplit('/').next().unwrap_or(command);
+        let glued_password = matches!(
+            program,
+            "mysql" | "mysqldump" | "mysqladmin" | "mysqlsh" | "mariadb" | "mariadb-dump"
+        );
         let mut i = 0;
         while i < args.len() {
             let arg = &args[i];
             let next = args.get(i + 1);
+            if glued_password
+                && let Some(password) = arg.strip_prefix("-p")
+                && !password.is_empty()
+            {
+                let shown = self.flag_value("-p", password, line, false);
+                parts.push(format!("-p{shown}"));
+                i += 1;
+                continue;
+            }
             // `--header "Authorization: Bearer x"` / `-H` (mcp-remote, curl).
             if matches!(arg.as_str(), "--header" | "-H")
                 && let Some(h) = next
@@ -266,6 +282,24 @@ mod tests {
 
     fn args(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn mysql_glued_passwords_are_carried_and_redacted() {
+        let mut b = Builder::new(ConsumerKind::McpServer, "claude_code", "db", 1);
+        let args: Vec<String> = ["-uapp", "-pS3cretPassw0rd!", "-hdb.internal"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let shown = b.command_line("/usr/bin/mysql", &args, 3);
+        assert!(!shown.contains("S3cretPassw0rd"), "{shown}");
+        assert!(shown.contains("-p<redacted>"), "{shown}");
+        let entry = b.finish();
+        assert!(entry.credentials.iter().any(|c| c.carrier == "arg:-p"));
+        // Elsewhere `-p` is not a password.
+        let mut b = Builder::new(ConsumerKind::McpServer, "claude_code", "d", 1);
+        let shown = b.command_line("docker", &["run".into(), "-p8080:80".into()], 1);
+        assert_eq!(shown, "docker run -p8080:80");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use hmac::{Hmac, Mac};
-use nhi_model::{Fingerprint, Preview};
+use nhi_model::Fingerprint;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
@@ -162,11 +162,6 @@ impl Fingerprinter {
         Fingerprint::from_hex(hex::encode(digest))
             .unwrap_or_else(|_| unreachable!("hex of a 32-byte digest is 64 lowercase hex"))
     }
-}
-
-/// Convenience re-export so callers need not depend on the model for previews.
-pub fn preview(secret: &str, prefix: &str) -> Preview {
-    Preview::redact(secret, prefix)
 }
 
 #[cfg(test)]

@@ -1,9 +1,3 @@
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-
-use crate::Provider;
-
 /// What sort of non-human (or, for owners, human) principal an identity is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IdentityKind {
@@ -19,6 +13,10 @@ pub enum IdentityKind {
     Bot,
     /// An API key holder at a SaaS or AI provider (an OpenAI project service account).
     ApiKeyHolder,
+    /// An Azure managed identity (system- or user-assigned).
+    ManagedIdentity,
+    /// A running workload that uses an identity: a Kubernetes Deployment or Pod.
+    Workload,
     /// A person: an owner or creator, not an NHI.
     Human,
     /// A credential found in code whose platform identity is not (yet) known.
@@ -37,24 +35,8 @@ crate::string_enum!(IdentityKind, "identity kind", {
     KubernetesServiceAccount => "kubernetes_service_account",
     Bot => "bot",
     ApiKeyHolder => "api_key_holder",
+    ManagedIdentity => "managed_identity",
+    Workload => "workload",
     Human => "human",
     Unknown => "unknown",
 });
-
-/// A principal that credentials belong to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Identity {
-    pub id: String,
-    pub provider: Provider,
-    pub kind: IdentityKind,
-    pub name: String,
-    /// The provider's own identifier: an ARN, an email, an application (client) ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub environment: Option<String>,
-    #[serde(default)]
-    pub owners: Vec<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub tags: BTreeMap<String, String>,
-}

@@ -12,6 +12,7 @@ mod consumer;
 mod credential;
 mod finding;
 mod identity;
+mod inventory;
 mod owasp;
 mod provider;
 mod scan;
@@ -22,7 +23,12 @@ pub use credential::{
     SourceKind,
 };
 pub use finding::{Confidence, Evidence, Finding, FindingId, Severity};
-pub use identity::{Identity, IdentityKind};
+pub use identity::IdentityKind;
+pub use inventory::{
+    Grant, GrantKind, Identity, Inventory, InventoryBatch, LifecycleStatus, Link, LinkKind,
+    PlatformCredential, Provenance, SecretHint, SourceWarning, identity_id, person_id,
+    platform_credential_id,
+};
 pub use owasp::OwaspNhi;
 pub use provider::Provider;
 pub use scan::{ScanSummary, SkipReason, Warning};

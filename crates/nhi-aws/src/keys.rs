@@ -25,12 +25,15 @@ pub struct AccessKeyMetadata {
 
 /// The response of `get-access-key-last-used`. AWS does not echo the key ID
 /// back, so a caller that exported several keys must keep that association
-/// itself (e.g. in the file name).
+/// itself. Scripts that loop over keys (and `nhi collect aws`) add an
+/// `AccessKeyId` member next to `UserName`; it is read when present.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AccessKeyLastUsedResponse {
     #[serde(default)]
     pub user_name: Option<String>,
+    #[serde(default)]
+    pub access_key_id: Option<String>,
     pub access_key_last_used: AccessKeyLastUsed,
 }
 

@@ -13,6 +13,7 @@
 
 mod credential_report;
 mod gaad;
+mod inventory;
 mod json;
 mod keys;
 mod organizations;
@@ -32,6 +33,9 @@ pub use gaad::{
     AttachedPolicy, AuthorizationDetails, GroupDetail, InlinePolicy, InstanceProfile,
     InstanceProfileRole, ManagedPolicyDetail, PermissionsBoundary, PolicyVersion, RoleDetail,
     RoleLastUsed, Tag, UserDetail, policy_name_from_arn,
+};
+pub use inventory::{
+    UNRESOLVED_USER_NAME, account_of, grants_everything, principal_id, to_batch, user_id_by_name,
 };
 pub use keys::{AccessKeyLastUsed, AccessKeyLastUsedResponse, AccessKeyMetadata};
 pub use organizations::Account;
@@ -310,4 +314,14 @@ pub fn parse(kind: AwsExportKind, file_label: &str, bytes: &[u8]) -> Result<AwsE
         data,
         warnings,
     })
+}
+
+/// Sniffs, parses and maps one file in a single call: `Ok(None)` when the content is
+/// not an AWS export at all.
+pub fn ingest(file: &str, bytes: &[u8]) -> Result<Option<nhi_model::InventoryBatch>, AwsError> {
+    let Some(kind) = sniff(bytes) else {
+        return Ok(None);
+    };
+    let export = parse(kind, file, bytes)?;
+    Ok(Some(to_batch(&export, file)))
 }

@@ -72,6 +72,8 @@ struct CloudAuth {
     other: BTreeSet<&'static str>,
     /// A role is assumed without `id-token: write`, so federation cannot work.
     oidc_without_id_token: bool,
+    /// Literal AWS role ARNs named by `role-to-assume`.
+    roles: BTreeSet<String>,
 }
 
 impl CloudAuth {
@@ -129,6 +131,13 @@ fn step_auth(uses: &str, with: Option<&Map<String, Value>>, id_token: bool, auth
             } else if with_has(with, "role-to-assume") || with_has(with, "web-identity-token-file")
             {
                 federated("aws", auth);
+            }
+            // The role ARN is not secret, and it is how the correlator ties this workflow
+            // to the role whose trust policy admits it.
+            if let Some(Value::String(role)) = with.and_then(|w| w.get("role-to-assume"))
+                && role.starts_with("arn:")
+            {
+                auth.roles.insert(role.trim().to_string());
             }
         }
         "google-github-actions/auth" => {
@@ -346,6 +355,12 @@ pub(crate) fn parse(rel_path: &str, text: &str) -> Result<Vec<ConsumerEntry>, Co
     }
     if auth.oidc_without_id_token {
         b.attr("oidc_missing_id_token", "true");
+    }
+    if !auth.roles.is_empty() {
+        b.attr(
+            "aws_roles",
+            auth.roles.iter().cloned().collect::<Vec<_>>().join(","),
+        );
     }
     if secrets_inherit {
         b.attr("secrets_inherit", "true");

@@ -402,6 +402,32 @@ pub struct Link {
     pub provenance: Option<Provenance>,
 }
 
+/// A container identities live in: an AWS account, a GCP project, an Azure subscription
+/// or tenant, a Kubernetes cluster or namespace, a GitHub organisation. Its name and tags
+/// are what environments (prod, staging) are read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// `provider:account_id`, e.g. `aws:123456789012`; see [`account_key`].
+    pub id: String,
+    pub provider: Provider,
+    pub account_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    #[serde(default)]
+    pub status: LifecycleStatus,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub provenance: Vec<Provenance>,
+}
+
+/// `provider:account_id`.
+pub fn account_key(provider: Provider, account_id: &str) -> String {
+    format!("{provider}:{account_id}")
+}
+
 /// A recoverable problem in an export: named by file and position; the rest loads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceWarning {
@@ -413,6 +439,8 @@ pub struct SourceWarning {
 /// What one export contributes to the inventory.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InventoryBatch {
+    #[serde(default)]
+    pub accounts: Vec<Account>,
     pub identities: Vec<Identity>,
     pub credentials: Vec<PlatformCredential>,
     pub grants: Vec<Grant>,
@@ -422,7 +450,8 @@ pub struct InventoryBatch {
 
 impl InventoryBatch {
     pub fn is_empty(&self) -> bool {
-        self.identities.is_empty()
+        self.accounts.is_empty()
+            && self.identities.is_empty()
             && self.credentials.is_empty()
             && self.grants.is_empty()
             && self.links.is_empty()
@@ -433,6 +462,8 @@ impl InventoryBatch {
 /// Maps are keyed by ID so a merge is a lookup, and iteration order is stable.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inventory {
+    #[serde(default)]
+    pub accounts: BTreeMap<String, Account>,
     pub identities: BTreeMap<String, Identity>,
     pub credentials: BTreeMap<String, PlatformCredential>,
     pub grants: Vec<Grant>,
@@ -442,6 +473,24 @@ pub struct Inventory {
 
 impl Inventory {
     pub fn merge(&mut self, batch: InventoryBatch) {
+        for account in batch.accounts {
+            match self.accounts.get_mut(&account.id) {
+                Some(existing) => {
+                    fill(&mut existing.name, account.name);
+                    fill(&mut existing.environment, account.environment);
+                    if existing.status == LifecycleStatus::Unknown {
+                        existing.status = account.status;
+                    }
+                    for (k, v) in account.attributes {
+                        existing.attributes.entry(k).or_insert(v);
+                    }
+                    union(&mut existing.provenance, account.provenance);
+                }
+                None => {
+                    self.accounts.insert(account.id.clone(), account);
+                }
+            }
+        }
         for identity in batch.identities {
             match self.identities.get_mut(&identity.id) {
                 Some(existing) => existing.absorb(identity),

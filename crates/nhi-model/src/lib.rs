@@ -25,9 +25,9 @@ pub use credential::{
 pub use finding::{Confidence, Evidence, Finding, FindingId, Severity};
 pub use identity::IdentityKind;
 pub use inventory::{
-    Grant, GrantKind, Identity, Inventory, InventoryBatch, LifecycleStatus, Link, LinkKind,
-    PlatformCredential, Provenance, SecretHint, SourceWarning, identity_id, person_id,
-    platform_credential_id,
+    Account, Grant, GrantKind, Identity, Inventory, InventoryBatch, LifecycleStatus, Link,
+    LinkKind, PlatformCredential, Provenance, SecretHint, SourceWarning, account_key, identity_id,
+    person_id, platform_credential_id,
 };
 pub use owasp::OwaspNhi;
 pub use provider::Provider;

@@ -1,0 +1,276 @@
+//! Per-identity views of the graph: what `nhi inventory` lists and `nhi show` prints.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use nhi_model::{
+    Confidence, CredentialKind, Fingerprint, Grant, Identity, IdentityKind, Link, LinkKind,
+    Preview, Provider, Sighting,
+};
+use serde::Serialize;
+
+use crate::{Graph, Reuse};
+
+/// A credential of an identity, as the platform lists it and/or as a scan found it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialView {
+    pub id: String,
+    pub kind: CredentialKind,
+    pub provider: Provider,
+    pub external_id: Option<String>,
+    /// Set when a scan found the secret itself (keyed fingerprint, never the value).
+    pub fingerprint: Option<Fingerprint>,
+    pub preview: Option<Preview>,
+    pub created: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Timestamp>,
+    pub last_used: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_rotated: Option<Timestamp>,
+    /// The platform's lifecycle status, or the scan's (`active`, `history_only`,
+    /// `resolved`) for a credential only code knows.
+    pub status: String,
+    /// Where the secret was seen in code, history and configs.
+    pub sightings: Vec<Sighting>,
+    /// How the code sighting was tied to the platform record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched: Option<MatchView>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+    /// Consumers (MCP servers, workflows, workloads) that use it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub used_by: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchView {
+    pub confidence: Confidence,
+    pub evidence: String,
+}
+
+/// Everything known about one identity.
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentityView {
+    #[serde(flatten)]
+    pub identity: Identity,
+    pub credentials: Vec<CredentialView>,
+    pub grants: Vec<Grant>,
+    /// Links touching this identity other than its credentials.
+    pub links: Vec<Link>,
+    /// Reuse and environment-mixing observations about it or its credentials.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reuse: Vec<Reuse>,
+}
+
+/// Filters for `nhi inventory`. Every set field must match.
+#[derive(Debug, Clone, Default)]
+pub struct InventoryFilter {
+    pub provider: Option<Provider>,
+    pub kind: Option<IdentityKind>,
+    pub environment: Option<String>,
+    /// Substring of any owner, case-insensitive.
+    pub owner: Option<String>,
+    pub status: Option<nhi_model::LifecycleStatus>,
+    /// Include people (owners, creators); off by default since they are not NHIs.
+    pub include_people: bool,
+    /// Include stub identities that only a link names.
+    pub include_stubs: bool,
+}
+
+impl InventoryFilter {
+    fn keeps(&self, identity: &Identity) -> bool {
+        if identity.kind == IdentityKind::Human && !self.include_people && self.kind.is_none() {
+            return false;
+        }
+        if identity.attributes.contains_key("stub") && !self.include_stubs {
+            return false;
+        }
+        self.provider.is_none_or(|p| identity.provider == p)
+            && self.kind.is_none_or(|k| identity.kind == k)
+            && self
+                .environment
+                .as_deref()
+                .is_none_or(|e| identity.environment.as_deref() == Some(e))
+            && self.status.is_none_or(|s| identity.status == s)
+            && self.owner.as_deref().is_none_or(|o| {
+                let o = o.to_lowercase();
+                identity
+                    .owners
+                    .iter()
+                    .any(|x| x.to_lowercase().contains(&o))
+            })
+    }
+}
+
+/// Views of every identity the filter keeps, in ID order.
+pub fn identity_views(graph: &Graph, filter: &InventoryFilter) -> Vec<IdentityView> {
+    graph
+        .inventory
+        .identities
+        .values()
+        .filter(|i| filter.keeps(i))
+        .map(|i| view_of(graph, i))
+        .collect()
+}
+
+impl Graph {
+    /// The view of one identity found by ID, external ID (ARN, email, app ID) or unique
+    /// name, or by the ID of one of its credentials (code `cred-…` or platform key ID).
+    pub fn show(&self, needle: &str) -> Option<IdentityView> {
+        if let Some(identity) = self.inventory.find_identity(needle) {
+            return Some(view_of(self, identity));
+        }
+        let platform = self
+            .inventory
+            .credentials
+            .values()
+            .find(|c| c.id == needle || c.external_id.as_deref() == Some(needle));
+        if let Some(identity) = platform.and_then(|p| self.inventory.identities.get(&p.identity)) {
+            return Some(view_of(self, identity));
+        }
+        let code = self
+            .code
+            .values()
+            .find(|c| c.id.as_str() == needle || c.fingerprint.as_str() == needle)?;
+        self.identity_of_code(code.id.as_str())
+            .map(|identity| view_of(self, identity))
+    }
+}
+
+fn view_of(graph: &Graph, identity: &Identity) -> IdentityView {
+    let inventory = &graph.inventory;
+    let links_from = |id: &str, kind: LinkKind| {
+        inventory
+            .links
+            .iter()
+            .filter(move |l| l.from == id && l.kind == kind)
+            .map(|l| l.to.clone())
+            .collect::<Vec<_>>()
+    };
+    let used_by = |id: &str| -> Vec<String> {
+        inventory
+            .links
+            .iter()
+            .filter(|l| l.to == id && l.kind == LinkKind::Uses)
+            .map(|l| l.from.clone())
+            .collect()
+    };
+    let mut credentials = Vec::new();
+    let mut shown_code = Vec::new();
+    // Platform credentials, with the code sightings matched to them.
+    for platform in inventory
+        .credentials
+        .values()
+        .filter(|c| c.identity == identity.id)
+    {
+        let matches: Vec<&Link> = inventory
+            .links
+            .iter()
+            .filter(|l| l.kind == LinkKind::SameAs && l.to == platform.id)
+            .collect();
+        let code = matches
+            .iter()
+            .filter_map(|l| graph.code.values().find(|c| c.id.as_str() == l.from))
+            .next();
+        if let Some(code) = code {
+            shown_code.push(code.id.to_string());
+        }
+        let mut users = used_by(&platform.id);
+        if let Some(code) = code {
+            users.extend(used_by(code.id.as_str()));
+        }
+        credentials.push(CredentialView {
+            id: platform.id.clone(),
+            kind: platform.kind,
+            provider: platform.provider,
+            external_id: platform.external_id.clone(),
+            fingerprint: code.map(|c| c.fingerprint.clone()),
+            preview: code.map(|c| c.preview.clone()),
+            created: platform.created,
+            expires: platform.expires,
+            last_used: platform.last_used,
+            last_rotated: platform.last_rotated,
+            status: platform.status.to_string(),
+            sightings: code.map(|c| c.sightings.clone()).unwrap_or_default(),
+            matched: matches.first().map(|l| MatchView {
+                confidence: l.confidence,
+                evidence: l.evidence.clone(),
+            }),
+            attributes: platform.attributes.clone(),
+            used_by: users,
+        });
+    }
+    // Code credentials tied to the identity directly (no platform key record).
+    for code_id in links_from(&identity.id, LinkKind::HasCredential) {
+        if shown_code.contains(&code_id) {
+            continue;
+        }
+        let Some(code) = graph.code.values().find(|c| c.id.as_str() == code_id) else {
+            continue;
+        };
+        let link = inventory
+            .links
+            .iter()
+            .find(|l| l.from == identity.id && l.to == code_id);
+        credentials.push(CredentialView {
+            id: code.id.to_string(),
+            kind: code.kind,
+            provider: code.provider,
+            external_id: code.external_id.clone(),
+            fingerprint: Some(code.fingerprint.clone()),
+            preview: Some(code.preview.clone()),
+            created: None,
+            expires: None,
+            last_used: None,
+            last_rotated: None,
+            status: code.status.to_string(),
+            sightings: code.sightings.clone(),
+            matched: link.map(|l| MatchView {
+                confidence: l.confidence,
+                evidence: l.evidence.clone(),
+            }),
+            attributes: code.attributes.clone(),
+            used_by: used_by(code.id.as_str()),
+        });
+    }
+    let mut grants: Vec<Grant> = inventory
+        .grants
+        .iter()
+        .filter(|g| g.identity == identity.id)
+        .cloned()
+        .collect();
+    grants.sort();
+    let credential_ids: Vec<&str> = credentials.iter().map(|c| c.id.as_str()).collect();
+    let links: Vec<Link> = inventory
+        .links
+        .iter()
+        .filter(|l| {
+            (l.from == identity.id || l.to == identity.id)
+                && !(l.kind == LinkKind::HasCredential && credential_ids.contains(&l.to.as_str()))
+        })
+        .cloned()
+        .collect();
+    let code_ids: Vec<String> = credentials
+        .iter()
+        .filter(|c| c.fingerprint.is_some())
+        .map(|c| {
+            c.fingerprint
+                .as_ref()
+                .map(|f| nhi_model::CredentialId::for_fingerprint(f).to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    let reuse = graph
+        .reuse
+        .iter()
+        .filter(|r| r.subject == identity.id || code_ids.contains(&r.subject))
+        .cloned()
+        .collect();
+    IdentityView {
+        identity: identity.clone(),
+        credentials,
+        grants,
+        links,
+        reuse,
+    }
+}

@@ -146,6 +146,13 @@ impl Identity {
     /// missing fields are filled, lists and maps are united, and the later of two
     /// `last_used` times wins.
     pub fn absorb(&mut self, other: Identity) {
+        // A grant export may name a principal before the export that says what it is.
+        if self.kind == IdentityKind::Unknown
+            || (self.kind == IdentityKind::ServicePrincipal
+                && other.kind == IdentityKind::ManagedIdentity)
+        {
+            self.kind = other.kind;
+        }
         fill(&mut self.external_id, other.external_id);
         fill(&mut self.account, other.account);
         fill(&mut self.environment, other.environment);

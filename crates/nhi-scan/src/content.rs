@@ -65,6 +65,7 @@ pub(crate) fn scan_content(collector: &Collector<'_>, origin: &Origin<'_>, data:
     collector.add_hits(hits);
 
     if origin.history.is_none() {
+        collector.try_export(origin.root, origin.rel_path, data);
         crate::consumers::parse_consumers(collector, origin, data);
     }
 }
@@ -84,8 +85,18 @@ pub(crate) fn push_hit(
         collector.count_skip(SkipReason::Suppressed);
         return;
     }
-    if collector.rules.rules().get(detection.rule_index).is_none() {
+    let Some(rule) = collector.rules.rules().get(detection.rule_index) else {
         return;
+    };
+    let mut attributes = detection.attributes.clone();
+    if rule.id == "azure-client-secret" {
+        // Entra lists every client secret with a `hint`: its first three characters.
+        // Microsoft shows it to anyone who can read the app registration, and it is
+        // the only way to tell which of an app's secrets this is.
+        let hint: String = detection.secret.chars().take(3).collect();
+        if hint.chars().count() == 3 {
+            attributes.insert("entra_hint".into(), hint);
+        }
     }
     let (line, column) = located.unwrap_or((detection.line, detection.column));
     let history = origin.history.as_ref();
@@ -96,7 +107,7 @@ pub(crate) fn push_hit(
             .fingerprint(detection.secret.as_bytes()),
         preview: detection.preview(collector.rules),
         external_id: detection.external_id.clone(),
-        attributes: detection.attributes.clone(),
+        attributes,
         sighting: Sighting {
             source,
             path: origin.rel_path.to_string(),

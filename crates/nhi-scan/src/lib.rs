@@ -56,6 +56,27 @@ impl Default for ScanOptions {
 }
 
 /// Hooks for showing progress; the CLI implements it with indicatif, tests with nothing.
+/// Reads platform exports (GAAD, credential reports, Graph, kubectl, ...) met among the
+/// scanned files. The scan only asks; which formats exist is the reader's business, so
+/// this crate does not depend on every provider's parser.
+pub trait ExportReader: Sync {
+    /// Cheap check on the start of a file: is it an export this reader understands?
+    fn sniff(&self, head: &[u8]) -> bool;
+    /// Reads the whole export. `Err` is a message naming the position when the file
+    /// cannot be read at all; recoverable problems are warnings inside the batch.
+    fn read(&self, file: &str, data: &[u8]) -> Result<nhi_model::InventoryBatch, String>;
+}
+
+/// Exports can be far larger than source files (a GAAD of a big organisation runs to
+/// hundreds of megabytes), so they get their own limit.
+pub const MAX_EXPORT_SIZE: u64 = 4 * 1024 * 1024 * 1024;
+
+/// The file names exports are looked for in.
+pub(crate) fn may_be_export(rel_path: &str) -> bool {
+    let lower = rel_path.to_ascii_lowercase();
+    lower.ends_with(".json") || lower.ends_with(".csv")
+}
+
 pub trait ScanProgress: Sync {
     fn phase(&self, _name: &str) {}
     fn advance(&self, _bytes: u64) {}
@@ -83,6 +104,10 @@ pub struct ScanOutput {
     pub credentials: Vec<Credential>,
     pub findings: Vec<Finding>,
     pub consumers: Vec<Consumer>,
+    /// Platform exports found among the files, merged.
+    pub inventory: nhi_model::Inventory,
+    /// The export files that were read, as `root/path`.
+    pub exports: Vec<String>,
 }
 
 /// One detection, already fingerprinted: the raw secret is gone by the time a `Hit`
@@ -106,6 +131,8 @@ pub(crate) struct Collector<'a> {
     pub hits: Mutex<Vec<Hit>>,
     pub consumers: Mutex<Vec<Consumer>>,
     pub summary: Mutex<ScanSummary>,
+    pub exports: Option<&'a dyn ExportReader>,
+    pub inventory: Mutex<(nhi_model::Inventory, Vec<String>)>,
 }
 
 impl Collector<'_> {
@@ -126,6 +153,34 @@ impl Collector<'_> {
         *summary.skipped.entry(reason).or_default() += 1;
     }
 
+    /// Reads `data` as a platform export if the reader recognises it; true when it did.
+    pub fn try_export(&self, root: &str, rel: &str, data: &[u8]) -> bool {
+        let Some(reader) = self.exports else {
+            return false;
+        };
+        if !may_be_export(rel) || !reader.sniff(&data[..data.len().min(64 * 1024)]) {
+            return false;
+        }
+        let file = format!("{}/{}", root.trim_end_matches('/'), rel);
+        match reader.read(&file, data) {
+            Ok(batch) => {
+                for warning in &batch.warnings {
+                    self.warn(
+                        SkipReason::Malformed,
+                        rel,
+                        Some(warning.position.clone()),
+                        warning.message.clone(),
+                    );
+                }
+                let mut inventory = self.inventory.lock().unwrap_or_else(|e| e.into_inner());
+                inventory.0.merge(batch);
+                inventory.1.push(file);
+            }
+            Err(message) => self.warn(SkipReason::Malformed, rel, None, message),
+        }
+        true
+    }
+
     pub fn add_hits(&self, mut hits: Vec<Hit>) {
         if !hits.is_empty() {
             self.hits
@@ -143,6 +198,19 @@ pub fn scan(
     fingerprinter: &Fingerprinter,
     suppressions: &Suppressions,
     progress: &dyn ScanProgress,
+) -> Result<ScanOutput, ScanError> {
+    scan_with_exports(options, rules, fingerprinter, suppressions, progress, None)
+}
+
+/// [`scan`], also reading every platform export `exports` recognises among the
+/// working-tree files (not history: an old export is not the current estate).
+pub fn scan_with_exports(
+    options: &ScanOptions,
+    rules: &RuleSet,
+    fingerprinter: &Fingerprinter,
+    suppressions: &Suppressions,
+    progress: &dyn ScanProgress,
+    exports: Option<&dyn ExportReader>,
 ) -> Result<ScanOutput, ScanError> {
     let started = Instant::now();
     for root in &options.roots {
@@ -162,6 +230,8 @@ pub fn scan(
             roots: options.roots.iter().map(|r| display_root(r)).collect(),
             ..ScanSummary::default()
         }),
+        exports,
+        inventory: Mutex::new(Default::default()),
     };
 
     let pool = {
@@ -191,8 +261,13 @@ pub fn scan(
         hits,
         consumers,
         summary,
+        inventory,
         ..
     } = collector;
+    let (mut inventory, mut export_files) =
+        inventory.into_inner().unwrap_or_else(|e| e.into_inner());
+    inventory.normalize();
+    export_files.sort();
     let mut summary = summary.into_inner().unwrap_or_else(|e| e.into_inner());
     let hits = hits.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut consumers = consumers.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -211,6 +286,8 @@ pub fn scan(
         credentials,
         findings,
         consumers,
+        inventory,
+        exports: export_files,
     })
 }
 

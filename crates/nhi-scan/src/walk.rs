@@ -148,6 +148,17 @@ fn scan_file(
         Err(e) => return unreadable(e),
     };
     if len > collector.max_file_size {
+        // Too big to scan as text, but it may be a large platform export.
+        if collector.exports.is_some() && crate::may_be_export(rel) && len <= crate::MAX_EXPORT_SIZE
+        {
+            // SAFETY: as below: read-only, dropped before return.
+            if let Ok(map) = unsafe { memmap2::Mmap::map(&file) }
+                && collector.try_export(root_label, rel, &map)
+            {
+                record_file(collector, len);
+                return;
+            }
+        }
         collector.warn(
             SkipReason::TooLarge,
             rel,

@@ -55,7 +55,6 @@ impl Default for ScanOptions {
     }
 }
 
-/// Hooks for showing progress; the CLI implements it with indicatif, tests with nothing.
 /// Reads platform exports (GAAD, credential reports, Graph, kubectl, ...) met among the
 /// scanned files. The scan only asks; which formats exist is the reader's business, so
 /// this crate does not depend on every provider's parser.
@@ -77,6 +76,7 @@ pub(crate) fn may_be_export(rel_path: &str) -> bool {
     lower.ends_with(".json") || lower.ends_with(".csv")
 }
 
+/// Hooks for showing progress; the CLI implements it with indicatif, tests with nothing.
 pub trait ScanProgress: Sync {
     fn phase(&self, _name: &str) {}
     fn advance(&self, _bytes: u64) {}

@@ -13,8 +13,8 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use nhi_model::{
-    Consumer, Credential, CredentialKind, CredentialStatus, Finding, Provider, ScanSummary,
-    Severity,
+    Consumer, Credential, CredentialKind, CredentialStatus, Finding, Inventory, Provider,
+    ScanSummary, Severity,
 };
 
 mod error;
@@ -51,6 +51,33 @@ pub trait InventoryStore {
 
     /// The most recent `limit` scans, newest first.
     fn scans(&self, limit: usize) -> Result<Vec<ScanRow>, StoreError>;
+
+    /// Stores one platform collection under `origin` in ONE transaction, replacing what
+    /// an earlier collection from the same origin stored.
+    fn record_inventory(
+        &mut self,
+        origin: &str,
+        collected_at: jiff::Timestamp,
+        inventory: &Inventory,
+    ) -> Result<(), StoreError>;
+
+    /// Every stored collection merged into one inventory (origins in name order).
+    fn inventory(&self) -> Result<Inventory, StoreError>;
+
+    /// The stored collections: origin, collection time, identity and credential counts.
+    fn collections(&self) -> Result<Vec<CollectionRow>, StoreError>;
+
+    /// The CODEOWNERS text recorded for each scanned root, by root.
+    fn codeowners(&self) -> Result<Vec<(String, String)>, StoreError>;
+}
+
+/// One stored platform collection, without its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectionRow {
+    pub origin: String,
+    pub collected_at: jiff::Timestamp,
+    pub identities: u64,
+    pub credentials: u64,
 }
 
 /// One completed scan, as handed to [`InventoryStore::record_scan`].
@@ -65,6 +92,17 @@ pub struct ScanRecord<'a> {
     /// Every finding's fingerprint must belong to one of `credentials`.
     pub findings: &'a [Finding],
     pub consumers: &'a [Consumer],
+    /// The platform exports the scan read among its files, stored under
+    /// [`scan_origin`]`(roots)` in the same transaction as the scan.
+    pub inventory: Option<&'a Inventory>,
+    /// CODEOWNERS text per root (root as in `roots`); a root without one clears what an
+    /// earlier scan stored for it.
+    pub codeowners: &'a [(String, Option<String>)],
+}
+
+/// The origin under which a scan's platform exports are stored.
+pub fn scan_origin(roots: &[String]) -> String {
+    format!("scan:{}", roots.join(","))
 }
 
 /// What recording a scan changed.

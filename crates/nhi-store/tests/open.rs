@@ -99,7 +99,10 @@ fn a_database_from_a_newer_build_is_refused_untouched() {
     let recorded: i64 = raw
         .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(recorded, 2);
+    assert_eq!(
+        recorded,
+        i64::from(SqliteStore::latest_schema_version()) + 1
+    );
 }
 
 #[test]
@@ -133,4 +136,91 @@ fn the_database_is_created_private_with_wal_on() {
         assert_eq!(mode_of(&wal), 0o600);
         assert_eq!(mode_of(path.parent().unwrap()), 0o700);
     }
+}
+
+#[test]
+fn inventory_collections_replace_by_origin_and_merge_across_origins() {
+    use nhi_model::{Identity, IdentityKind, Inventory, InventoryBatch, Provenance, Provider};
+    use nhi_store::InventoryStore;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("nhi.db")).unwrap();
+    let identity = |key: &str| {
+        Identity::new(
+            Provider::Aws,
+            IdentityKind::IamRole,
+            key,
+            key,
+            Provenance::new("test", "f.json", "[0]"),
+        )
+    };
+    let collection = |keys: &[&str]| {
+        let mut inventory = Inventory::default();
+        inventory.merge(InventoryBatch {
+            identities: keys.iter().map(|k| identity(k)).collect(),
+            ..Default::default()
+        });
+        inventory
+    };
+    let now = jiff::Timestamp::now();
+    store
+        .record_inventory("scan:a", now, &collection(&["r1", "r2"]))
+        .unwrap();
+    store
+        .record_inventory("collect:aws:1", now, &collection(&["r3"]))
+        .unwrap();
+    assert_eq!(store.inventory().unwrap().identities.len(), 3);
+    // A new collection from the same origin replaces the old one: r2 is gone.
+    store
+        .record_inventory("scan:a", now, &collection(&["r1"]))
+        .unwrap();
+    let merged = store.inventory().unwrap();
+    let names: Vec<&str> = merged
+        .identities
+        .values()
+        .map(|i| i.name.as_str())
+        .collect();
+    assert_eq!(names, ["r1", "r3"]);
+}
+
+#[test]
+fn a_scan_records_its_exports_and_codeowners_with_it() {
+    use nhi_model::{Identity, IdentityKind, Inventory, InventoryBatch, Provenance, Provider};
+    use nhi_store::InventoryStore;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("nhi.db")).unwrap();
+    let mut inventory = Inventory::default();
+    inventory.merge(InventoryBatch {
+        identities: vec![Identity::new(
+            Provider::Gcp,
+            IdentityKind::ServiceAccount,
+            "sa@p.iam.gserviceaccount.com",
+            "sa",
+            Provenance::new("gcloud", "exports/sa.json", "[0]"),
+        )],
+        ..Default::default()
+    });
+    let mut scan = common::Scan::of(&["repo"]);
+    scan.inventory = Some(inventory);
+    scan.codeowners = vec![("repo".into(), Some("* @acme/platform\n".into()))];
+    scan.record_at(&mut store, jiff::Timestamp::now()).unwrap();
+
+    let collections = store.collections().unwrap();
+    assert_eq!(collections.len(), 1);
+    assert_eq!(
+        collections[0].origin,
+        nhi_store::scan_origin(&["repo".into()])
+    );
+    assert_eq!(collections[0].identities, 1);
+    assert_eq!(
+        store.codeowners().unwrap(),
+        [("repo".to_string(), "* @acme/platform\n".to_string())]
+    );
+
+    // The next scan of the same root without CODEOWNERS or exports clears both.
+    let mut again = common::Scan::of(&["repo"]);
+    again.inventory = Some(Inventory::default());
+    again.codeowners = vec![("repo".into(), None)];
+    again.record_at(&mut store, jiff::Timestamp::now()).unwrap();
+    assert!(store.codeowners().unwrap().is_empty());
+    assert!(store.inventory().unwrap().identities.is_empty());
 }

@@ -18,11 +18,18 @@ pub(crate) struct Migration {
 
 /// Every migration this build knows, in version order. Append only: never edit a
 /// released migration (its checksum is recorded in users' databases); add a new one.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../../migrations/sqlite/V1__init.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../../migrations/sqlite/V1__init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "inventory",
+        sql: include_str!("../../migrations/sqlite/V2__inventory.sql"),
+    },
+];
 
 pub(crate) fn latest_version() -> u32 {
     MIGRATIONS.last().map_or(0, |m| m.version)

@@ -306,6 +306,109 @@ impl InventoryStore for SqliteStore {
         Ok(consumers)
     }
 
+    fn record_inventory(
+        &mut self,
+        origin: &str,
+        collected_at: jiff::Timestamp,
+        inventory: &nhi_model::Inventory,
+    ) -> Result<(), StoreError> {
+        const CONTEXT: &str = "recording an inventory collection";
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .context(CONTEXT)?;
+        write_collection(&tx, origin, collected_at, inventory)?;
+        tx.commit().context(CONTEXT)
+    }
+
+    fn collections(&self) -> Result<Vec<crate::CollectionRow>, StoreError> {
+        const CONTEXT: &str = "reading inventory collections";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT origin, collected_at, identities, credentials
+                 FROM inventory_collections ORDER BY origin",
+            )
+            .context(CONTEXT)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, i64>(3)?,
+                ))
+            })
+            .context(CONTEXT)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (origin, at, identities, credentials) = row.context(CONTEXT)?;
+            let collected_at = at.parse().map_err(|e: jiff::Error| StoreError::Corrupt {
+                table: "inventory_collections",
+                column: "collected_at",
+                row: origin.clone(),
+                reason: e.to_string(),
+            })?;
+            out.push(crate::CollectionRow {
+                origin,
+                collected_at,
+                identities: identities.max(0) as u64,
+                credentials: credentials.max(0) as u64,
+            });
+        }
+        Ok(out)
+    }
+
+    fn codeowners(&self) -> Result<Vec<(String, String)>, StoreError> {
+        const CONTEXT: &str = "reading CODEOWNERS";
+        let mut stmt = self
+            .conn
+            .prepare("SELECT root, body FROM root_codeowners ORDER BY root")
+            .context(CONTEXT)?;
+        let rows = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .context(CONTEXT)?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row.context(CONTEXT)?);
+        }
+        Ok(out)
+    }
+
+    fn inventory(&self) -> Result<nhi_model::Inventory, StoreError> {
+        const CONTEXT: &str = "reading inventory collections";
+        let mut stmt = self
+            .conn
+            .prepare("SELECT origin, body FROM inventory_collections ORDER BY origin")
+            .context(CONTEXT)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .context(CONTEXT)?;
+        let mut merged = nhi_model::Inventory::default();
+        for row in rows {
+            let (origin, body) = row.context(CONTEXT)?;
+            let stored: nhi_model::Inventory =
+                serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+                    table: "inventory_collections",
+                    column: "body",
+                    row: origin.clone(),
+                    reason: e.to_string(),
+                })?;
+            merged.merge(nhi_model::InventoryBatch {
+                accounts: stored.accounts.into_values().collect(),
+                identities: stored.identities.into_values().collect(),
+                credentials: stored.credentials.into_values().collect(),
+                grants: stored.grants,
+                links: stored.links,
+                warnings: stored.warnings,
+            });
+        }
+        merged.normalize();
+        Ok(merged)
+    }
+
     fn scans(&self, limit: usize) -> Result<Vec<ScanRow>, StoreError> {
         const CONTEXT: &str = "reading scans";
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -382,6 +485,33 @@ fn load_sightings(
 }
 
 /// The body of [`InventoryStore::record_scan`], run inside its transaction.
+/// Replaces the collection stored under `origin`; the caller owns the transaction.
+fn write_collection(
+    tx: &Transaction<'_>,
+    origin: &str,
+    collected_at: jiff::Timestamp,
+    inventory: &nhi_model::Inventory,
+) -> Result<(), StoreError> {
+    const CONTEXT: &str = "recording an inventory collection";
+    let body = to_json("inventory_collections.body", inventory)?;
+    tx.execute(
+        "INSERT INTO inventory_collections (origin, collected_at, identities, credentials, body)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (origin) DO UPDATE SET collected_at = excluded.collected_at,
+             identities = excluded.identities, credentials = excluded.credentials,
+             body = excluded.body",
+        params![
+            origin,
+            collected_at.to_string(),
+            inventory.identities.len() as i64,
+            inventory.credentials.len() as i64,
+            body
+        ],
+    )
+    .context(CONTEXT)?;
+    Ok(())
+}
+
 fn record(tx: &Transaction<'_>, scan: &ScanRecord<'_>) -> Result<ScanOutcome, StoreError> {
     let now = scan.finished_at.to_string();
     let roots_json = to_json("scan roots", scan.roots)?;
@@ -396,6 +526,26 @@ fn record(tx: &Transaction<'_>, scan: &ScanRecord<'_>) -> Result<ScanOutcome, St
     )
     .context("inserting the scan")?;
     let scan_id = tx.last_insert_rowid();
+
+    if let Some(inventory) = scan.inventory {
+        write_collection(
+            tx,
+            &crate::scan_origin(scan.roots),
+            scan.finished_at,
+            inventory,
+        )?;
+    }
+    for (root, body) in scan.codeowners {
+        match body {
+            Some(body) => tx.execute(
+                "INSERT INTO root_codeowners (root, body) VALUES (?1, ?2)
+                 ON CONFLICT (root) DO UPDATE SET body = excluded.body",
+                params![root, body],
+            ),
+            None => tx.execute("DELETE FROM root_codeowners WHERE root = ?1", params![root]),
+        }
+        .context("recording CODEOWNERS")?;
+    }
 
     let single_root = match scan.roots {
         [only] => Some(only.as_str()),

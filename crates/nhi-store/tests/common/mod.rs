@@ -127,6 +127,8 @@ pub struct Scan {
     pub credentials: Vec<Credential>,
     pub findings: Vec<Finding>,
     pub consumers: Vec<Consumer>,
+    pub inventory: Option<nhi_model::Inventory>,
+    pub codeowners: Vec<(String, Option<String>)>,
 }
 
 impl Scan {
@@ -155,6 +157,8 @@ impl Scan {
             credentials: &self.credentials,
             findings: &self.findings,
             consumers: &self.consumers,
+            inventory: self.inventory.as_ref(),
+            codeowners: &self.codeowners,
         })
     }
 }

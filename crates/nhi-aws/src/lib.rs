@@ -192,6 +192,10 @@ fn kind_from_keys(has: impl Fn(&str) -> bool) -> Option<AwsExportKind> {
     }
 }
 
+/// How much of a file [`ingest`] sniffs: the top-level keys of every export sit in
+/// its first bytes.
+pub const SNIFF_HEAD: usize = 64 * 1024;
+
 /// Guess the export kind from content alone: the top-level JSON keys, or the
 /// credential report's header line. Truncated JSON is still recognised by
 /// its keys so that [`parse`] can report where it breaks.
@@ -319,7 +323,8 @@ pub fn parse(kind: AwsExportKind, file_label: &str, bytes: &[u8]) -> Result<AwsE
 /// Sniffs, parses and maps one file in a single call: `Ok(None)` when the content is
 /// not an AWS export at all.
 pub fn ingest(file: &str, bytes: &[u8]) -> Result<Option<nhi_model::InventoryBatch>, AwsError> {
-    let Some(kind) = sniff(bytes) else {
+    // The head decides; sniffing a 300 MB GAAD whole would parse it twice.
+    let Some(kind) = sniff(&bytes[..bytes.len().min(SNIFF_HEAD)]) else {
         return Ok(None);
     };
     let export = parse(kind, file, bytes)?;

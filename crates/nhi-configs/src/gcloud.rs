@@ -27,7 +27,21 @@ pub(crate) fn parse(rel_path: &str, text: &str) -> Result<Vec<ConsumerEntry>, Co
     let Some(root) = root.as_object() else {
         return Ok(Vec::new());
     };
-    let kind = str_field(root, "type").unwrap_or("unknown");
+    // The content sniff matches `"type": "service_account"` anywhere in the head; only a
+    // top-level credential type makes this a Google credential file (an OpenAI key list
+    // has `"type": "service_account"` owners, for one).
+    let Some(kind) = str_field(root, "type").filter(|t| {
+        [
+            "authorized_user",
+            "external_account",
+            "service_account",
+            "impersonated_service_account",
+            "external_account_authorized_user",
+        ]
+        .contains(t)
+    }) else {
+        return Ok(Vec::new());
+    };
     let name = str_field(root, "client_email")
         .or_else(|| str_field(root, "account"))
         .filter(|n| !n.is_empty())

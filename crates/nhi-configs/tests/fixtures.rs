@@ -543,6 +543,17 @@ fn gcloud_credential_types() {
 }
 
 #[test]
+fn a_nested_service_account_type_is_not_a_google_credential_file() {
+    // OpenAI's project key list names service-account owners with this exact pair.
+    let text = br#"{"object": "list", "data": [{"object": "organization.project.api_key",
+        "owner": {"type": "service_account", "service_account": {"id": "svc_acct_1"}}}]}"#;
+    if detect_format("exports/openai.json", &text[..]) == Some(ConfigFormat::GcloudAdc) {
+        let entries = parse(ConfigFormat::GcloudAdc, "exports/openai.json", text).unwrap();
+        assert!(entries.is_empty(), "{entries:?}");
+    }
+}
+
+#[test]
 fn kubeconfig_users() {
     let entries = load("kube/config", ConfigFormat::Kubeconfig);
     assert_eq!(

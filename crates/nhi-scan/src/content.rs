@@ -52,20 +52,28 @@ pub(crate) fn scan_content(collector: &Collector<'_>, origin: &Origin<'_>, data:
         } else {
             Vec::new()
         };
+    // Platform exports list key IDs by design (list-access-keys, the credential
+    // report): there they are inventory, not a leak. Secrets in an export (a kubectl
+    // Secret's data) are still found.
+    let export = collector.is_export(origin.rel_path, data);
     for detection in collector.rules.detect(data) {
         // A match inside a base64 value decoded above is that value's encoding, not a
         // second secret.
         let inside_encoded = encoded_ranges
             .iter()
             .any(|r| r.start <= detection.start && detection.end <= r.end);
-        if !inside_encoded {
+        let identifier_only =
+            export && detection.external_id.as_deref() == Some(detection.secret.as_str());
+        if !inside_encoded && !identifier_only {
             push_hit(collector, origin, base_source, &detection, None, &mut hits);
         }
     }
     collector.add_hits(hits);
 
     if origin.history.is_none() {
-        collector.try_export(origin.root, origin.rel_path, data);
+        if export {
+            collector.read_export(origin.root, origin.rel_path, data);
+        }
         crate::consumers::parse_consumers(collector, origin, data);
     }
 }

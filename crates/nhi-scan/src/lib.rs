@@ -61,6 +61,10 @@ impl Default for ScanOptions {
 pub trait ExportReader: Sync {
     /// Cheap check on the start of a file: is it an export this reader understands?
     fn sniff(&self, head: &[u8]) -> bool;
+    /// How many leading bytes [`ExportReader::sniff`] wants.
+    fn head_len(&self) -> usize {
+        64 * 1024
+    }
     /// Reads the whole export. `Err` is a message naming the position when the file
     /// cannot be read at all; recoverable problems are warnings inside the batch.
     fn read(&self, file: &str, data: &[u8]) -> Result<nhi_model::InventoryBatch, String>;
@@ -153,14 +157,27 @@ impl Collector<'_> {
         *summary.skipped.entry(reason).or_default() += 1;
     }
 
+    /// Whether `data` is a platform export the reader recognises.
+    pub fn is_export(&self, rel: &str, data: &[u8]) -> bool {
+        self.exports.is_some_and(|reader| {
+            may_be_export(rel) && reader.sniff(&data[..data.len().min(reader.head_len())])
+        })
+    }
+
     /// Reads `data` as a platform export if the reader recognises it; true when it did.
     pub fn try_export(&self, root: &str, rel: &str, data: &[u8]) -> bool {
-        let Some(reader) = self.exports else {
-            return false;
-        };
-        if !may_be_export(rel) || !reader.sniff(&data[..data.len().min(64 * 1024)]) {
+        if !self.is_export(rel, data) {
             return false;
         }
+        self.read_export(root, rel, data);
+        true
+    }
+
+    /// Reads a file [`Collector::is_export`] recognised.
+    pub fn read_export(&self, root: &str, rel: &str, data: &[u8]) {
+        let Some(reader) = self.exports else {
+            return;
+        };
         let file = format!("{}/{}", root.trim_end_matches('/'), rel);
         match reader.read(&file, data) {
             Ok(batch) => {
@@ -178,7 +195,6 @@ impl Collector<'_> {
             }
             Err(message) => self.warn(SkipReason::Malformed, rel, None, message),
         }
-        true
     }
 
     pub fn add_hits(&self, mut hits: Vec<Hit>) {

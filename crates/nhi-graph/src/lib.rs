@@ -204,6 +204,21 @@ fn fold_aws_report_slots(inventory: &mut Inventory) {
         .filter(|c| c.attributes.contains_key("report_slot") && c.external_id.is_none())
         .map(|c| c.id.clone())
         .collect();
+    if slots.is_empty() {
+        return;
+    }
+    // Keys with an ID, by holder: each slot only compares with its own user's keys.
+    let mut keys_of: HashMap<String, Vec<(String, i64)>> = HashMap::new();
+    for c in inventory.credentials.values() {
+        if c.external_id.is_some()
+            && let Some(created) = c.created
+        {
+            keys_of
+                .entry(c.identity.clone())
+                .or_default()
+                .push((c.id.clone(), created.as_second()));
+        }
+    }
     let mut rename = HashMap::new();
     for slot_id in slots {
         let Some(slot) = inventory.credentials.get(&slot_id).cloned() else {
@@ -212,16 +227,12 @@ fn fold_aws_report_slots(inventory: &mut Inventory) {
         let Some(created) = slot.created else {
             continue;
         };
-        let matching: Vec<String> = inventory
-            .credentials
-            .values()
-            .filter(|c| {
-                c.identity == slot.identity
-                    && c.external_id.is_some()
-                    && c.created
-                        .is_some_and(|t| (t.as_second() - created.as_second()).abs() <= 1)
-            })
-            .map(|c| c.id.clone())
+        let matching: Vec<String> = keys_of
+            .get(&slot.identity)
+            .into_iter()
+            .flatten()
+            .filter(|(_, t)| (t - created.as_second()).abs() <= 1)
+            .map(|(id, _)| id.clone())
             .collect();
         if let [only] = matching.as_slice() {
             inventory.credentials.remove(&slot_id);
@@ -502,7 +513,11 @@ fn shadow_identities(inventory: &mut Inventory, code: &BTreeMap<CredentialId, Cr
             credential.provider,
             IdentityKind::Unknown,
             &key,
-            credential.preview.to_string(),
+            // A key ID (AWS, GCP private_key_id) names the key better than its preview.
+            credential
+                .external_id
+                .clone()
+                .unwrap_or_else(|| credential.preview.to_string()),
             nhi_model::Provenance::new(
                 "nhi scan",
                 credential

@@ -1,6 +1,6 @@
 //! Per-identity views of the graph: what `nhi inventory` lists and `nhi show` prints.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
 use nhi_model::{
@@ -104,12 +104,13 @@ impl InventoryFilter {
 
 /// Views of every identity the filter keeps, in ID order.
 pub fn identity_views(graph: &Graph, filter: &InventoryFilter) -> Vec<IdentityView> {
+    let index = Index::new(graph);
     graph
         .inventory
         .identities
         .values()
         .filter(|i| filter.keeps(i))
-        .map(|i| view_of(graph, i))
+        .map(|i| view_of(&index, i))
         .collect()
 }
 
@@ -117,8 +118,9 @@ impl Graph {
     /// The view of one identity found by ID, external ID (ARN, email, app ID) or unique
     /// name, or by the ID of one of its credentials (code `cred-…` or platform key ID).
     pub fn show(&self, needle: &str) -> Option<IdentityView> {
+        let index = Index::new(self);
         if let Some(identity) = self.inventory.find_identity(needle) {
-            return Some(view_of(self, identity));
+            return Some(view_of(&index, identity));
         }
         let platform = self
             .inventory
@@ -126,58 +128,106 @@ impl Graph {
             .values()
             .find(|c| c.id == needle || c.external_id.as_deref() == Some(needle));
         if let Some(identity) = platform.and_then(|p| self.inventory.identities.get(&p.identity)) {
-            return Some(view_of(self, identity));
+            return Some(view_of(&index, identity));
         }
         let code = self
             .code
             .values()
             .find(|c| c.id.as_str() == needle || c.fingerprint.as_str() == needle)?;
         self.identity_of_code(code.id.as_str())
-            .map(|identity| view_of(self, identity))
+            .map(|identity| view_of(&index, identity))
     }
 }
 
-fn view_of(graph: &Graph, identity: &Identity) -> IdentityView {
-    let inventory = &graph.inventory;
-    let links_from = |id: &str, kind: LinkKind| {
-        inventory
-            .links
-            .iter()
-            .filter(move |l| l.from == id && l.kind == kind)
-            .map(|l| l.to.clone())
-            .collect::<Vec<_>>()
-    };
-    let used_by = |id: &str| -> Vec<String> {
-        inventory
-            .links
-            .iter()
-            .filter(|l| l.to == id && l.kind == LinkKind::Uses)
+/// The graph's records by the identity or node they hang off, built once per query so
+/// that a view costs what that identity has, not what the whole graph has.
+struct Index<'g> {
+    links_from: HashMap<&'g str, Vec<&'g Link>>,
+    links_to: HashMap<&'g str, Vec<&'g Link>>,
+    credentials_of: HashMap<&'g str, Vec<&'g nhi_model::PlatformCredential>>,
+    grants_of: HashMap<&'g str, Vec<&'g Grant>>,
+    code: HashMap<&'g str, &'g nhi_model::Credential>,
+    reuse_of: HashMap<&'g str, Vec<&'g Reuse>>,
+}
+
+impl<'g> Index<'g> {
+    fn new(graph: &'g Graph) -> Self {
+        let inventory = &graph.inventory;
+        let mut index = Index {
+            links_from: HashMap::new(),
+            links_to: HashMap::new(),
+            credentials_of: HashMap::new(),
+            grants_of: HashMap::new(),
+            code: graph.code.values().map(|c| (c.id.as_str(), c)).collect(),
+            reuse_of: HashMap::new(),
+        };
+        for link in &inventory.links {
+            index.links_from.entry(&link.from).or_default().push(link);
+            index.links_to.entry(&link.to).or_default().push(link);
+        }
+        for credential in inventory.credentials.values() {
+            index
+                .credentials_of
+                .entry(&credential.identity)
+                .or_default()
+                .push(credential);
+        }
+        for grant in &inventory.grants {
+            index
+                .grants_of
+                .entry(&grant.identity)
+                .or_default()
+                .push(grant);
+        }
+        for reuse in &graph.reuse {
+            index
+                .reuse_of
+                .entry(&reuse.subject)
+                .or_default()
+                .push(reuse);
+        }
+        index
+    }
+
+    fn from(&self, id: &str) -> impl Iterator<Item = &'g Link> + '_ {
+        self.links_from.get(id).into_iter().flatten().copied()
+    }
+
+    fn to(&self, id: &str) -> impl Iterator<Item = &'g Link> + '_ {
+        self.links_to.get(id).into_iter().flatten().copied()
+    }
+
+    fn used_by(&self, id: &str) -> Vec<String> {
+        self.to(id)
+            .filter(|l| l.kind == LinkKind::Uses)
             .map(|l| l.from.clone())
             .collect()
-    };
+    }
+}
+
+fn view_of(index: &Index<'_>, identity: &Identity) -> IdentityView {
     let mut credentials = Vec::new();
     let mut shown_code = Vec::new();
     // Platform credentials, with the code sightings matched to them.
-    for platform in inventory
-        .credentials
-        .values()
-        .filter(|c| c.identity == identity.id)
+    for platform in index
+        .credentials_of
+        .get(identity.id.as_str())
+        .into_iter()
+        .flatten()
     {
-        let matches: Vec<&Link> = inventory
-            .links
-            .iter()
-            .filter(|l| l.kind == LinkKind::SameAs && l.to == platform.id)
+        let matches: Vec<&Link> = index
+            .to(&platform.id)
+            .filter(|l| l.kind == LinkKind::SameAs)
             .collect();
         let code = matches
             .iter()
-            .filter_map(|l| graph.code.values().find(|c| c.id.as_str() == l.from))
-            .next();
+            .find_map(|l| index.code.get(l.from.as_str()).copied());
         if let Some(code) = code {
             shown_code.push(code.id.to_string());
         }
-        let mut users = used_by(&platform.id);
+        let mut users = index.used_by(&platform.id);
         if let Some(code) = code {
-            users.extend(used_by(code.id.as_str()));
+            users.extend(index.used_by(code.id.as_str()));
         }
         credentials.push(CredentialView {
             id: platform.id.clone(),
@@ -201,17 +251,17 @@ fn view_of(graph: &Graph, identity: &Identity) -> IdentityView {
         });
     }
     // Code credentials tied to the identity directly (no platform key record).
-    for code_id in links_from(&identity.id, LinkKind::HasCredential) {
-        if shown_code.contains(&code_id) {
+    for link in index
+        .from(&identity.id)
+        .filter(|l| l.kind == LinkKind::HasCredential)
+    {
+        let code_id = link.to.as_str();
+        if shown_code.iter().any(|shown| shown == code_id) {
             continue;
         }
-        let Some(code) = graph.code.values().find(|c| c.id.as_str() == code_id) else {
+        let Some(code) = index.code.get(code_id).copied() else {
             continue;
         };
-        let link = inventory
-            .links
-            .iter()
-            .find(|l| l.from == identity.id && l.to == code_id);
         credentials.push(CredentialView {
             id: code.id.to_string(),
             kind: code.kind,
@@ -225,31 +275,31 @@ fn view_of(graph: &Graph, identity: &Identity) -> IdentityView {
             last_rotated: None,
             status: code.status.to_string(),
             sightings: code.sightings.clone(),
-            matched: link.map(|l| MatchView {
-                confidence: l.confidence,
-                evidence: l.evidence.clone(),
+            matched: Some(MatchView {
+                confidence: link.confidence,
+                evidence: link.evidence.clone(),
             }),
             attributes: code.attributes.clone(),
-            used_by: used_by(code.id.as_str()),
+            used_by: index.used_by(code.id.as_str()),
         });
     }
-    let mut grants: Vec<Grant> = inventory
-        .grants
-        .iter()
-        .filter(|g| g.identity == identity.id)
-        .cloned()
+    let mut grants: Vec<Grant> = index
+        .grants_of
+        .get(identity.id.as_str())
+        .into_iter()
+        .flatten()
+        .map(|g| (*g).clone())
         .collect();
     grants.sort();
     let credential_ids: Vec<&str> = credentials.iter().map(|c| c.id.as_str()).collect();
-    let links: Vec<Link> = inventory
-        .links
-        .iter()
-        .filter(|l| {
-            (l.from == identity.id || l.to == identity.id)
-                && !(l.kind == LinkKind::HasCredential && credential_ids.contains(&l.to.as_str()))
-        })
+    let mut links: Vec<Link> = index
+        .from(&identity.id)
+        .filter(|l| !(l.kind == LinkKind::HasCredential && credential_ids.contains(&l.to.as_str())))
+        // A self-link would show twice.
+        .chain(index.to(&identity.id).filter(|l| l.from != identity.id))
         .cloned()
         .collect();
+    links.sort_by(|a, b| (a.kind, &a.from, &a.to).cmp(&(b.kind, &b.from, &b.to)));
     let code_ids: Vec<String> = credentials
         .iter()
         .filter(|c| c.fingerprint.is_some())
@@ -260,11 +310,10 @@ fn view_of(graph: &Graph, identity: &Identity) -> IdentityView {
                 .unwrap_or_default()
         })
         .collect();
-    let reuse = graph
-        .reuse
-        .iter()
-        .filter(|r| r.subject == identity.id || code_ids.contains(&r.subject))
-        .cloned()
+    let reuse = std::iter::once(identity.id.as_str())
+        .chain(code_ids.iter().map(String::as_str))
+        .flat_map(|subject| index.reuse_of.get(subject).into_iter().flatten())
+        .map(|r| (*r).clone())
         .collect();
     IdentityView {
         identity: identity.clone(),

@@ -20,6 +20,13 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+# The live AWS collector is tested against a real moto server (PyPI moto[server]) on
+# 127.0.0.1; NHI_REQUIRE_MOTO makes that test fail rather than skip if it is missing.
+echo "== starting moto"
+eval "$(scripts/moto.sh start)"
+export NHI_REQUIRE_MOTO=1
+trap 'scripts/moto.sh stop || true' EXIT
+
 echo "== cargo test"
 cargo test --workspace --no-fail-fast 2>&1 | tee "${CARGO_TARGET_DIR}/last-test.log"
 status=${PIPESTATUS[0]}

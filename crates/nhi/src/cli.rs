@@ -20,6 +20,148 @@ pub enum Command {
     Scan(ScanArgs),
     /// List the detection rules.
     Rules(RulesArgs),
+    /// Read platform exports (AWS, GCP, Entra, kubectl, GitHub, OpenAI, Anthropic,
+    /// Okta, people CSV) into the store. `nhi scan` also reads the ones it meets.
+    Import(ImportArgs),
+    /// Collect a platform inventory live, read-only.
+    #[command(subcommand)]
+    Collect(CollectCommand),
+    /// List identities from every source, correlated with the credentials scans found.
+    Inventory(InventoryArgs),
+    /// Everything known about one identity: credentials, where they were seen, last use,
+    /// grants, owners and links.
+    Show(ShowArgs),
+    /// Export the identity graph.
+    Graph(GraphArgs),
+}
+
+/// Where the store is, and how environments are named.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The embedded store (SQLite). Default: $NHI_DB, else $XDG_DATA_HOME/nhi/nhi.db,
+    /// else ~/.local/share/nhi/nhi.db.
+    #[arg(long, value_name = "PATH", env = "NHI_DB")]
+    pub db: Option<PathBuf>,
+    /// Environment rules (TOML: `[[environment]] match = "REGEX"  env = "prod"`), tried
+    /// before the built-in ones.
+    #[arg(long, value_name = "FILE")]
+    pub env_rules: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Export files, or directories whose .json and .csv files are read.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// No per-file summary and no warnings on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CollectCommand {
+    /// AWS IAM (GetAccountAuthorizationDetails, the credential report, access keys and
+    /// their last use), Secrets Manager and Organizations, with the AWS SDK. Credentials
+    /// and region resolve as in the AWS CLI. docs/collect-aws-policy.json is the policy.
+    Aws(CollectAwsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CollectAwsArgs {
+    /// Send every call to this endpoint (a moto or LocalStack server).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Region for the regional calls (Secrets Manager).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// A named profile from the AWS config files.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Attempts per call, throttling and transient errors included.
+    #[arg(long, default_value_t = 5)]
+    pub max_attempts: u32,
+    /// The embedded store. Default as for `nhi scan`.
+    #[arg(long, value_name = "PATH", env = "NHI_DB")]
+    pub db: Option<PathBuf>,
+    /// No progress or summary on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InventoryOutput {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = InventoryOutput::Table)]
+    pub format: InventoryOutput,
+    /// Write here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only this provider (aws, gcp, azure, kubernetes, github, openai, anthropic, …).
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Only this identity kind (iam_user, iam_role, service_account, …).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only this environment (prod, staging, dev, …).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Only identities with an owner containing this text.
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Only this lifecycle status (active, inactive, disabled, expired, deleted, unknown).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Also list people (owners, creators).
+    #[arg(long)]
+    pub include_people: bool,
+    /// Also list identities only a link names (a trusted account, an unknown role).
+    #[arg(long)]
+    pub include_stubs: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// An identity ID, ARN, email, application ID, unique name, or a credential's ID or
+    /// access key ID.
+    pub id: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// table or json.
+    #[arg(short, long, value_enum, default_value_t = InventoryOutput::Table)]
+    pub format: InventoryOutput,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphOutput {
+    /// Graphviz.
+    Dot,
+    /// nhi's own nodes-and-edges JSON.
+    Json,
+    /// BloodHound's OpenGraph generic ingest format.
+    Opengraph,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(short, long, value_enum, default_value_t = GraphOutput::Dot)]
+    pub format: GraphOutput,
+    /// Write here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -2,6 +2,8 @@
 //! and maps outcomes to exit codes; all real work lives in the library crates.
 
 mod cli;
+mod collect_cmd;
+mod inventory_cmd;
 mod progress;
 mod scan_cmd;
 
@@ -25,6 +27,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Scan(args) => scan_cmd::run(&args),
         cli::Command::Rules(args) => scan_cmd::list_rules(&args),
+        cli::Command::Import(args) => inventory_cmd::import(&args),
+        cli::Command::Collect(cli::CollectCommand::Aws(args)) => collect_cmd::aws(&args),
+        cli::Command::Inventory(args) => inventory_cmd::inventory(&args),
+        cli::Command::Show(args) => inventory_cmd::show(&args),
+        cli::Command::Graph(args) => inventory_cmd::graph(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

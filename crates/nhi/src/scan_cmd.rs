@@ -42,7 +42,15 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     };
     let started_at = jiff::Timestamp::now();
     let progress = Progress::new(args.quiet, args.output.is_some());
-    let output = nhi_scan::scan(&options, &rules, &fingerprinter, &suppressions, &progress);
+    let exports = nhi_ingest::Exports;
+    let output = nhi_scan::scan_with_exports(
+        &options,
+        &rules,
+        &fingerprinter,
+        &suppressions,
+        &progress,
+        Some(&exports),
+    );
     progress.finish();
     let output = output?;
     let finished_at = jiff::Timestamp::now();
@@ -56,6 +64,7 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
         let mut store = nhi_store::SqliteStore::open(&db_path)
             .with_context(|| format!("cannot open the store at {}", db_path.display()))?;
         let roots = output.summary.roots.clone();
+        let codeowners = read_codeowners(&args.paths, &roots);
         store
             .record_scan(&nhi_store::ScanRecord {
                 started_at,
@@ -65,6 +74,8 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
                 credentials: &output.credentials,
                 findings: &output.findings,
                 consumers: &output.consumers,
+                inventory: Some(&output.inventory),
+                codeowners: &codeowners,
             })
             .with_context(|| format!("cannot record the scan in {}", db_path.display()))?;
     }
@@ -81,8 +92,50 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
 
     if !args.quiet {
         print_warnings(&output.summary);
+        if !output.exports.is_empty() {
+            eprintln!(
+                "nhi: read {} platform exports ({} identities, {} platform credentials){}",
+                output.exports.len(),
+                output.inventory.identities.len(),
+                output.inventory.credentials.len(),
+                if args.no_store {
+                    ""
+                } else {
+                    "; `nhi inventory` lists them with the credentials found in code"
+                }
+            );
+        }
     }
     Ok(exit_code(args.fail_on, &output))
+}
+
+/// Where GitHub and GitLab look for CODEOWNERS, in their order of precedence.
+const CODEOWNERS_PLACES: [&str; 4] = [
+    ".github/CODEOWNERS",
+    "CODEOWNERS",
+    "docs/CODEOWNERS",
+    ".gitlab/CODEOWNERS",
+];
+
+/// Each root's CODEOWNERS text (None when it has none), keyed by the root as recorded.
+fn read_codeowners(
+    paths: &[std::path::PathBuf],
+    roots: &[String],
+) -> Vec<(String, Option<String>)> {
+    paths
+        .iter()
+        .zip(roots)
+        .map(|(path, root)| {
+            let text = CODEOWNERS_PLACES
+                .iter()
+                .map(|place| path.join(place))
+                .filter(|candidate| candidate.is_file())
+                // CODEOWNERS is small; a huge one is not a CODEOWNERS file.
+                .filter(|candidate| candidate.metadata().is_ok_and(|m| m.len() <= 1024 * 1024))
+                .find_map(|candidate| std::fs::read_to_string(candidate).ok());
+            (root.clone(), text)
+        })
+        .collect()
 }
 
 fn exit_code(fail_on: FailOn, output: &nhi_scan::ScanOutput) -> u8 {

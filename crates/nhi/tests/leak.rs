@@ -142,6 +142,51 @@ fn no_planted_secret_reaches_any_output_or_the_store() {
         written.push((format!("{format} piped stdout"), out.stdout));
         written.push((format!("{format} piped stderr"), out.stderr));
     }
+    // The inventory views over the same store: every identity, credential, sighting and
+    // link the scan produced, in every format.
+    let query = |args: &[&str]| {
+        let out = Command::cargo_bin("nhi")
+            .unwrap()
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "nhi {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    let mut inventory_json = Vec::new();
+    for format in ["table", "json", "jsonl", "csv"] {
+        let out = query(&["inventory", "--format", format]);
+        if format == "json" {
+            inventory_json = out.stdout.clone();
+        }
+        written.push((format!("inventory {format}"), out.stdout));
+        written.push((format!("inventory {format} stderr"), out.stderr));
+    }
+    for format in ["dot", "json", "opengraph"] {
+        let out = query(&["graph", "--format", format]);
+        written.push((format!("graph {format}"), out.stdout));
+    }
+    let identities: Vec<serde_json::Value> = serde_json::from_slice(&inventory_json).unwrap();
+    assert!(
+        identities.len() * 10 >= manifest.planted.len() * 5,
+        "only {} identities for {} planted secrets",
+        identities.len(),
+        manifest.planted.len()
+    );
+    for identity in identities.iter().take(40) {
+        let id = identity["id"].as_str().unwrap();
+        for format in ["table", "json"] {
+            let out = query(&["show", id, "--format", format]);
+            written.push((format!("show {id} {format}"), out.stdout));
+        }
+    }
+
     for suffix in ["", "-wal", "-shm"] {
         let path = db.with_file_name(format!("store.db{suffix}"));
         if let Ok(bytes) = fs::read(&path) {

@@ -1,0 +1,66 @@
+//! `nhi collect aws`: a live, read-only collection recorded like an imported export.
+
+use anyhow::{Context, Result};
+use nhi_store::InventoryStore;
+
+use crate::cli::CollectAwsArgs;
+use crate::exit;
+use crate::inventory_cmd::open_store;
+
+pub fn aws(args: &CollectAwsArgs) -> Result<u8> {
+    let options = nhi_collect_aws::CollectOptions {
+        endpoint_url: args.endpoint_url.clone(),
+        region: args.region.clone(),
+        profile: args.profile.clone(),
+        max_attempts: args.max_attempts,
+    };
+    if !args.quiet {
+        eprintln!("nhi: collecting AWS IAM, Secrets Manager and Organizations (read-only)…");
+    }
+    let collection =
+        nhi_collect_aws::collect_blocking(&options).context("AWS collection failed")?;
+    let account = collection
+        .account_id
+        .clone()
+        .unwrap_or_else(|| "unknown-account".into());
+    let mut inventory = nhi_model::Inventory::default();
+    let mut warnings = collection.warnings.clone();
+    for export in &collection.exports {
+        // Provenance names the API call, as a file would name the export.
+        let label = format!("aws:{account}:{}", export.kind.command());
+        let batch = nhi_aws::to_batch(export, &label);
+        warnings.extend(
+            batch
+                .warnings
+                .iter()
+                .map(|w| format!("{}: {}: {}", w.file, w.position, w.message)),
+        );
+        inventory.merge(batch);
+    }
+    inventory.normalize();
+    let mut store = open_store(args.db.as_deref())?;
+    store
+        .record_inventory(
+            &format!("collect:aws:{account}"),
+            jiff::Timestamp::now(),
+            &inventory,
+        )
+        .context("cannot record the collection in the store")?;
+    if !args.quiet {
+        for warning in &warnings {
+            eprintln!("nhi: warning: {warning}");
+        }
+        eprintln!(
+            "nhi: AWS account {account}: {} identities, {} credentials, {} grants from {} calls",
+            inventory.identities.len(),
+            inventory.credentials.len(),
+            inventory.grants.len(),
+            collection.exports.len()
+        );
+    }
+    Ok(if warnings.is_empty() {
+        exit::CLEAN
+    } else {
+        exit::INPUT_ERROR
+    })
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the bundled sample estate (README, first command): builds nhi, builds
-# the Acme monorepo's git history from examples/, and scans laptops, repo and history
-# into the embedded store.
+# the Acme monorepo's git history from examples/, scans laptops, repo, history and the
+# platform exports into the embedded store, then shows the correlated inventory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,5 +18,17 @@ bash examples/build-acme-history.sh "$demo/acme" >/dev/null
 # The demo has its own key and store, so it never mixes with a real install's.
 "${CARGO_TARGET_DIR}/debug/nhi" scan "$demo/acme" \
   --db "$demo/nhi.db" --key-file "$demo/fingerprint.key" --fail-on never "$@"
+nhi() { "${CARGO_TARGET_DIR}/debug/nhi" "$@"; }
+
+# The platform exports under exports/ were read by the same scan; the inventory joins
+# them with the keys found in code.
+echo; echo "== nhi inventory   (every identity, code and cloud, correlated)"
+nhi inventory --db "$demo/nhi.db"
+echo; echo "== nhi show AKIACIBBMGIGTVD3ELUO   (the laptop key is alice-chen-cli's IAM key; dev mixes with prod)"
+nhi show AKIACIBBMGIGTVD3ELUO --db "$demo/nhi.db"
+echo; echo "== nhi show slack-bot-deployer   (CI's static key: an admin whose owner has left)"
+nhi show slack-bot-deployer --db "$demo/nhi.db"
+echo; echo "== nhi show support/support-bot   (k8s service account -> IRSA role; shared by two workloads)"
+nhi show support/support-bot --db "$demo/nhi.db"
 echo >&2
-echo "Store: $demo/nhi.db  (re-run with --format json|jsonl|sarif|csv|md for machine output)" >&2
+echo "Store: $demo/nhi.db  (nhi inventory --format json|jsonl|csv; nhi graph --format dot|json|opengraph)" >&2

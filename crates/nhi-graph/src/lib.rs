@@ -575,7 +575,8 @@ fn code_owners(
         let Some(identity) = inventory.identities.get_mut(holder) else {
             continue;
         };
-        if !identity.owners.is_empty() {
+        // A person holding a key is its own owner; CODEOWNERS teams do not own people.
+        if !identity.owners.is_empty() || identity.kind == IdentityKind::Human {
             continue;
         }
         let mut found: Vec<(String, String)> = Vec::new();

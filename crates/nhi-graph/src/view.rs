@@ -71,15 +71,22 @@ pub struct InventoryFilter {
     /// Substring of any owner, case-insensitive.
     pub owner: Option<String>,
     pub status: Option<nhi_model::LifecycleStatus>,
-    /// Include people (owners, creators); off by default since they are not NHIs.
+    /// Include people (owners, creators); off by default since they are not NHIs. People
+    /// who hold credentials are listed either way.
     pub include_people: bool,
     /// Include stub identities that only a link names.
     pub include_stubs: bool,
 }
 
 impl InventoryFilter {
-    fn keeps(&self, identity: &Identity) -> bool {
-        if identity.kind == IdentityKind::Human && !self.include_people && self.kind.is_none() {
+    /// `holds_credentials`: a person who holds an API key or token is listed anyway,
+    /// since the key is an NHI and the person is its only holder.
+    fn keeps(&self, identity: &Identity, holds_credentials: bool) -> bool {
+        if identity.kind == IdentityKind::Human
+            && !self.include_people
+            && self.kind.is_none()
+            && !holds_credentials
+        {
             return false;
         }
         if identity.attributes.contains_key("stub") && !self.include_stubs {
@@ -109,7 +116,11 @@ pub fn identity_views(graph: &Graph, filter: &InventoryFilter) -> Vec<IdentityVi
         .inventory
         .identities
         .values()
-        .filter(|i| filter.keeps(i))
+        .filter(|i| {
+            let holds = index.credentials_of.contains_key(i.id.as_str())
+                || index.from(&i.id).any(|l| l.kind == LinkKind::HasCredential);
+            filter.keeps(i, holds)
+        })
         .map(|i| view_of(&index, i))
         .collect()
 }

@@ -341,6 +341,7 @@ fn write_table(out: &mut dyn Write, views: &[IdentityView], graph: &Graph) -> Re
         "PROVIDER",
         "KIND",
         "NAME",
+        "ACCOUNT",
         "ENV",
         "STATUS",
         "OWNERS",
@@ -361,6 +362,7 @@ fn write_table(out: &mut dyn Write, views: &[IdentityView], graph: &Graph) -> Re
             identity.provider.as_str().to_string(),
             identity.kind.as_str().to_string(),
             identity.name.clone(),
+            identity.account.clone().unwrap_or_else(|| "-".into()),
             identity.environment.clone().unwrap_or_else(|| "-".into()),
             identity.status.as_str().to_string(),
             owners,
@@ -393,7 +395,7 @@ fn write_show(out: &mut dyn Write, view: &IdentityView, graph: &Graph) -> Result
     writeln!(out, "{}", identity.name)?;
     let mut field = |label: &str, value: &str| -> std::io::Result<()> {
         if !value.is_empty() {
-            writeln!(out, "  {label:<13}{value}")?;
+            writeln!(out, "  {label:<17} {value}")?;
         }
         Ok(())
     };

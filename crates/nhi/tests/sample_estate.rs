@@ -1,0 +1,256 @@
+//! The bundled sample estate (`examples/acme`, see its EXPECTED.md) through the real
+//! binary: the working-tree findings, and the code ↔ cloud chain its exports tell.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+struct Run {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    key: std::path::PathBuf,
+    findings: Vec<Value>,
+    identities: Vec<Value>,
+}
+
+fn acme() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme")
+}
+
+fn run() -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    let key = dir.path().join("key");
+    let out = Command::cargo_bin("nhi")
+        .unwrap()
+        .arg("scan")
+        .arg(acme())
+        .args(["--no-history", "--fail-on", "never", "--format", "json"])
+        .arg("--db")
+        .arg(&db)
+        .arg("--key-file")
+        .arg(&key)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("read 28 platform exports"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap().clone();
+    let out = Command::cargo_bin("nhi")
+        .unwrap()
+        .args(["inventory", "--format", "json"])
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let identities: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    Run {
+        _dir: dir,
+        db,
+        key,
+        findings,
+        identities,
+    }
+}
+
+fn identity<'a>(run: &'a Run, id: &str) -> &'a Value {
+    run.identities
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("no identity {id}"))
+}
+
+fn has_link(identity: &Value, kind: &str, to: &str) -> bool {
+    identity["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["kind"] == kind && (l["to"] == to || l["from"] == to))
+}
+
+#[test]
+fn the_working_tree_findings_are_exactly_expected_md_and_exports_add_none() {
+    let run = run();
+    let mut got: Vec<(String, String, u64)> = run
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut expected: Vec<(String, String, u64)> = [
+        ("openai-project-key", ".cursor/mcp.json", 7),
+        ("openai-project-key", ".env", 6),
+        ("database-url", ".env", 8),
+        ("anthropic-api-key", ".env.production", 4),
+        ("datadog-api-key", ".env.production", 6),
+        ("database-url", "agents/support-bot/config.py", 12),
+        ("slack-bot-token", "agents/slack-bot/test/config.test.js", 6),
+        ("anthropic-api-key", "notebooks/churn-analysis.ipynb", 31),
+        (
+            "github-classic-pat",
+            "laptops/dev-alice/claude_desktop_config.json",
+            7,
+        ),
+        ("aws-access-key", "laptops/dev-alice/.aws/credentials", 4),
+        ("database-url", "deploy/k8s/secret.yaml", 10),
+        ("stripe-secret-key", "deploy/k8s/secret.yaml", 11),
+        ("slack-webhook", "infra/terraform/main.tf", 33),
+    ]
+    .iter()
+    .map(|(r, p, l)| (r.to_string(), p.to_string(), *l))
+    .collect();
+    expected.sort();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn alices_laptop_key_is_her_iam_users_key_and_mixes_dev_with_prod() {
+    let run = run();
+    let alice = identity(
+        &run,
+        "aws:iam_user:arn:aws:iam::123456789012:user/alice-chen-cli",
+    );
+    assert_eq!(alice["owners"], serde_json::json!(["alice@acme-corp.io"]));
+    let key = &alice["credentials"][0];
+    assert_eq!(key["external_id"], "AKIACIBBMGIGTVD3ELUO");
+    assert_eq!(key["status"], "active");
+    assert_eq!(key["matched"]["confidence"], "high");
+    let sightings: Vec<&str> = key["sightings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(sightings, ["laptops/dev-alice/.aws/credentials"]);
+    assert!(key["last_used"].as_str().unwrap().starts_with("2026-11-14"));
+    let reuse: Vec<&str> = alice["reuse"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert!(reuse.contains(&"environment_mixing"), "{reuse:?}");
+    assert!(has_link(
+        alice,
+        "can_assume",
+        "aws:iam_role:arn:aws:iam::123456789012:role/acme-readonly"
+    ));
+}
+
+#[test]
+fn the_legacy_ci_key_belongs_to_an_admin_whose_owner_has_left() {
+    let run = run();
+    let deployer = identity(
+        &run,
+        "aws:iam_user:arn:aws:iam::123456789012:user/slack-bot-deployer",
+    );
+    assert_eq!(deployer["attributes"]["privilege"], "admin");
+    assert_eq!(
+        deployer["attributes"]["owners_offboarded"],
+        "dan@acme-corp.io"
+    );
+    assert_eq!(deployer["environment"], "prod");
+    let key = &deployer["credentials"][0];
+    assert_eq!(key["external_id"], "AKIATB6KWL4MGCPLJF7K");
+    assert_eq!(key["created"], "2024-01-09T10:41:19Z");
+}
+
+#[test]
+fn the_mcp_configs_openai_key_is_the_support_bot_service_accounts_key() {
+    let run = run();
+    let holder = run
+        .identities
+        .iter()
+        .find(|i| i["provider"] == "openai" && i["name"] == "support-bot")
+        .expect("OpenAI service account support-bot");
+    let key = &holder["credentials"][0];
+    assert_eq!(key["matched"]["confidence"], "medium");
+    assert_eq!(key["sightings"][0]["path"], ".cursor/mcp.json");
+    assert_eq!(key["sightings"][0]["line"], 7);
+    assert!(
+        key["used_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u.as_str().unwrap().contains("openai-docs-search")),
+        "{key:#}"
+    );
+    // The .env key is Dan's own, and Dan has left.
+    let dan = identity(&run, "person:dan@acme-corp.io");
+    assert_eq!(dan["status"], "disabled");
+    assert_eq!(dan["credentials"][0]["sightings"][0]["path"], ".env");
+}
+
+#[test]
+fn workloads_federate_into_the_roles_whose_trust_policies_admit_them() {
+    let run = run();
+    let service_account = identity(
+        &run,
+        "kubernetes:kubernetes_service_account:support/support-bot",
+    );
+    assert!(
+        has_link(
+            service_account,
+            "federates",
+            "aws:iam_role:arn:aws:iam::123456789012:role/acme-support-bot"
+        ),
+        "{service_account:#}"
+    );
+    let role = identity(
+        &run,
+        "aws:iam_role:arn:aws:iam::123456789012:role/acme-github-deploy",
+    );
+    assert!(
+        role["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["kind"] == "federates"
+                && l["from"].as_str().unwrap().contains("deploy-support-bot")),
+        "{role:#}"
+    );
+    // Two workloads share the support-bot service account (NHI9).
+    assert!(
+        service_account["reuse"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "shared_credential"),
+        "{service_account:#}"
+    );
+}
+
+#[test]
+fn show_and_graph_tell_the_same_story() {
+    let run = run();
+    let out = Command::cargo_bin("nhi")
+        .unwrap()
+        .args(["show", "AKIACIBBMGIGTVD3ELUO", "--db"])
+        .arg(&run.db)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("alice-chen-cli\n"), "{text}");
+    assert!(
+        text.contains("laptops/dev-alice/.aws/credentials:4"),
+        "{text}"
+    );
+    let out = Command::cargo_bin("nhi")
+        .unwrap()
+        .args(["graph", "--format", "opengraph", "--db"])
+        .arg(&run.db)
+        .output()
+        .unwrap();
+    let graph: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(graph["graph"]["edges"].as_array().unwrap().len() > 50);
+    assert!(run.key.exists());
+}

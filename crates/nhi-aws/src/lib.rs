@@ -263,6 +263,9 @@ pub fn parse(kind: AwsExportKind, file_label: &str, bytes: &[u8]) -> Result<AwsE
             }
             AwsExportData::AccessKeyLastUsed(keys::parse_last_used(value, file, &mut warnings))
         }
+        AwsExportKind::AccountAuthorizationDetails => AwsExportData::AccountAuthorizationDetails(
+            gaad::parse_stream(file, bytes, &mut warnings)?,
+        ),
         other => {
             let root = json::expect_object(file, json::read_value(file, bytes)?)?;
             let required = match other {
@@ -287,28 +290,15 @@ pub fn parse(kind: AwsExportKind, file_label: &str, bytes: &[u8]) -> Result<AwsE
                 AwsExportKind::ListAccounts => {
                     AwsExportData::ListAccounts(organizations::parse(root, file, &mut warnings))
                 }
-                _ => {
-                    let known = [
-                        "UserDetailList",
-                        "GroupDetailList",
-                        "RoleDetailList",
-                        "Policies",
-                    ];
-                    if !known.iter().any(|k| root.contains_key(*k)) {
-                        return Err(AwsError::UnexpectedShape {
-                            file: file.to_string(),
-                            message: format!(
-                                "none of {} present: this is not `{}` output",
-                                known.join(", "),
-                                other.command()
-                            ),
-                        });
-                    }
-                    AwsExportData::AccountAuthorizationDetails(gaad::parse(
-                        root,
-                        file,
-                        &mut warnings,
-                    ))
+                // Read by `gaad::parse_stream` above; the credential report and
+                // last-used outputs are matched before this arm too.
+                AwsExportKind::AccountAuthorizationDetails
+                | AwsExportKind::CredentialReport
+                | AwsExportKind::AccessKeyLastUsed => {
+                    return Err(AwsError::UnexpectedShape {
+                        file: file.to_string(),
+                        message: format!("`{}` is not read here", other.command()),
+                    });
                 }
             }
         }

@@ -216,19 +216,41 @@ fn malformed_policy_documents_warn_with_json_path_and_the_rest_loads() {
 }
 
 #[test]
-fn truncated_json_is_an_error_with_line_and_column() {
+fn a_truncated_gaad_keeps_the_entries_before_the_break_and_warns_where_it_breaks() {
     let bytes = fixture("gaad_truncated.json");
     let lines = bytes.iter().filter(|b| **b == b'\n').count() + 1;
-    match parse(
+    let export = parse(
         AwsExportKind::AccountAuthorizationDetails,
         "gaad_truncated.json",
         &bytes,
+    )
+    .unwrap();
+    let details = gaad(&export);
+    assert_eq!(details.users.len(), 2);
+    assert_eq!(details.groups.len(), 1);
+    let warning = export
+        .warnings
+        .iter()
+        .find(|w| w.message.contains("breaks off"))
+        .expect("a warning at the break");
+    assert_eq!(warning.file, "gaad_truncated.json");
+    assert!(
+        warning
+            .position
+            .starts_with(&format!("line {lines} column ")),
+        "{warning:?}"
+    );
+    // Cut before the first entry, nothing can be kept: an error with line and column.
+    match parse(
+        AwsExportKind::AccountAuthorizationDetails,
+        "cut.json",
+        br#"{"UserDetailList": [{"UserName": "a""#,
     ) {
         Err(AwsError::Json {
             file, line, column, ..
         }) => {
-            assert_eq!(file, "gaad_truncated.json");
-            assert_eq!(line, lines);
+            assert_eq!(file, "cut.json");
+            assert_eq!(line, 1);
             assert!(column > 0);
         }
         other => panic!("expected a JSON error, got {other:?}"),

@@ -68,6 +68,26 @@ crate::string_enum!(LifecycleStatus, "lifecycle status", {
 });
 
 impl LifecycleStatus {
+    /// What two sources saying different things about one record add up to: the most
+    /// final state any of them reports (deleted over disabled over expired over inactive
+    /// over active), and any known state over unknown. Order-independent, so the merged
+    /// inventory does not depend on which export was read first.
+    pub fn combine(self, other: LifecycleStatus) -> LifecycleStatus {
+        let rank = |s: LifecycleStatus| match s {
+            LifecycleStatus::Unknown => 0,
+            LifecycleStatus::Active => 1,
+            LifecycleStatus::Inactive => 2,
+            LifecycleStatus::Expired => 3,
+            LifecycleStatus::Disabled => 4,
+            LifecycleStatus::Deleted => 5,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+
     /// Whether a credential in this state can still authenticate (or might: unknown
     /// counts as live, because a security tool must not assume the good case).
     pub fn is_live(self) -> bool {
@@ -158,9 +178,7 @@ impl Identity {
         fill(&mut self.environment, other.environment);
         fill(&mut self.created, other.created);
         self.last_used = later(self.last_used, other.last_used);
-        if self.status == LifecycleStatus::Unknown {
-            self.status = other.status;
-        }
+        self.status = self.status.combine(other.status);
         if self.name.is_empty() {
             self.name = other.name;
         }
@@ -300,9 +318,7 @@ impl PlatformCredential {
         fill(&mut self.expires, other.expires);
         fill(&mut self.last_rotated, other.last_rotated);
         self.last_used = later(self.last_used, other.last_used);
-        if self.status == LifecycleStatus::Unknown {
-            self.status = other.status;
-        }
+        self.status = self.status.combine(other.status);
         for (k, v) in other.attributes {
             self.attributes.entry(k).or_insert(v);
         }
@@ -580,6 +596,20 @@ fn union<T: PartialEq>(into: &mut Vec<T>, from: Vec<T>) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn combining_statuses_does_not_depend_on_order() {
+        use LifecycleStatus::*;
+        for a in LifecycleStatus::ALL {
+            for b in LifecycleStatus::ALL {
+                assert_eq!(a.combine(*b), b.combine(*a), "{a} {b}");
+            }
+            assert_eq!(a.combine(Unknown), *a);
+        }
+        assert_eq!(Active.combine(Disabled), Disabled);
+        assert_eq!(Disabled.combine(Deleted), Deleted);
+    }
+
     use super::*;
 
     #[test]

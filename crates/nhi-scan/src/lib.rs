@@ -136,7 +136,7 @@ pub(crate) struct Collector<'a> {
     pub consumers: Mutex<Vec<Consumer>>,
     pub summary: Mutex<ScanSummary>,
     pub exports: Option<&'a dyn ExportReader>,
-    pub inventory: Mutex<(nhi_model::Inventory, Vec<String>)>,
+    pub inventory: Mutex<Vec<(String, nhi_model::InventoryBatch)>>,
 }
 
 impl Collector<'_> {
@@ -189,9 +189,10 @@ impl Collector<'_> {
                         warning.message.clone(),
                     );
                 }
+                // Merged after the walk, in file order: workers finish in any order,
+                // and a merge keeps the first name or date it sees.
                 let mut inventory = self.inventory.lock().unwrap_or_else(|e| e.into_inner());
-                inventory.0.merge(batch);
-                inventory.1.push(file);
+                inventory.push((file, batch));
             }
             Err(message) => self.warn(SkipReason::Malformed, rel, None, message),
         }
@@ -280,10 +281,15 @@ pub fn scan_with_exports(
         inventory,
         ..
     } = collector;
-    let (mut inventory, mut export_files) =
-        inventory.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut batches = inventory.into_inner().unwrap_or_else(|e| e.into_inner());
+    batches.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut inventory = nhi_model::Inventory::default();
+    let mut export_files = Vec::with_capacity(batches.len());
+    for (file, batch) in batches {
+        inventory.merge(batch);
+        export_files.push(file);
+    }
     inventory.normalize();
-    export_files.sort();
     let mut summary = summary.into_inner().unwrap_or_else(|e| e.into_inner());
     let hits = hits.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut consumers = consumers.into_inner().unwrap_or_else(|e| e.into_inner());

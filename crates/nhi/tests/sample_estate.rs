@@ -186,7 +186,7 @@ fn the_mcp_configs_openai_key_is_the_support_bot_service_accounts_key() {
     );
     // The .env key is Dan's own, and Dan has left.
     let dan = identity(&run, "person:dan@acme-corp.io");
-    assert_eq!(dan["status"], "disabled");
+    assert_eq!(dan["status"], "deleted");
     assert_eq!(dan["credentials"][0]["sightings"][0]["path"], ".env");
 }
 

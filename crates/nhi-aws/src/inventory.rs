@@ -185,11 +185,15 @@ fn has_credential(
         to: cred.id.clone(),
         kind: LinkKind::HasCredential,
         confidence: Confidence::High,
-        evidence: format!(
-            "`{source}` lists {} {}",
-            cred.kind,
-            cred.external_id.as_deref().unwrap_or("?")
-        ),
+        evidence: match (
+            cred.external_id.as_deref(),
+            cred.attributes.get("report_slot"),
+        ) {
+            (Some(id), _) => format!("`{source}` lists {} {id}", cred.kind),
+            // The credential report names key slots, not key IDs.
+            (None, Some(slot)) => format!("`{source}` lists access key {slot} of the user"),
+            (None, None) => format!("`{source}` lists a {}", cred.kind),
+        },
         provenance: Some(provenance),
     }
 }

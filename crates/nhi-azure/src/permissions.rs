@@ -118,6 +118,26 @@ const GRAPH_PERMISSIONS: &[(&str, &str, PermissionType)] = &[
         PermissionType::Delegated,
     ),
     (
+        "810c84a8-4a9e-49e6-bf7d-12d183f40d01",
+        "Mail.Read",
+        PermissionType::Application,
+    ),
+    (
+        "570282fd-fa5c-430d-a7fd-fc8dc98a9dca",
+        "Mail.Read",
+        PermissionType::Delegated,
+    ),
+    (
+        "798ee544-9d2d-430c-a058-570e29e34338",
+        "Calendars.Read",
+        PermissionType::Application,
+    ),
+    (
+        "465a38f9-76ea-45b9-9f34-9e8b0d4b0b42",
+        "Calendars.Read",
+        PermissionType::Delegated,
+    ),
+    (
         "e2a3a72e-5f79-4c64-b1b1-878b674786c9",
         "Mail.ReadWrite",
         PermissionType::Application,

@@ -880,6 +880,43 @@ fn find_reuse(graph: &Graph, options: &CorrelateOptions) -> Vec<Reuse> {
             }
         }
     }
+    // A non-production identity that can become a production one (trust policies,
+    // workload-identity federation): production is only as safe as the weaker side.
+    for link in &inventory.links {
+        if !matches!(link.kind, LinkKind::CanAssume | LinkKind::Federates) {
+            continue;
+        }
+        let (Some(from), Some(to)) = (
+            inventory.identities.get(&link.from),
+            inventory.identities.get(&link.to),
+        ) else {
+            continue;
+        };
+        let (Some(from_env), Some(to_env)) = (&from.environment, &to.environment) else {
+            continue;
+        };
+        if to_env == "prod" && from_env != "prod" {
+            out.push(Reuse {
+                kind: "environment_mixing",
+                subject: to.id.clone(),
+                places: vec![from.id.clone(), to.id.clone()],
+                environments: vec![from_env.clone(), to_env.clone()],
+                evidence: format!(
+                    "{} ({from_env}) {} {} ({to_env}): {}",
+                    from.name,
+                    if link.kind == LinkKind::CanAssume {
+                        "can assume"
+                    } else {
+                        "federates into"
+                    },
+                    to.name,
+                    link.evidence
+                ),
+            });
+        }
+    }
+    out.sort_by(|a, b| (a.kind, &a.subject, &a.places).cmp(&(b.kind, &b.subject, &b.places)));
+    out.dedup();
     out
 }
 

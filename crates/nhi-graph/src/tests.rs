@@ -333,3 +333,54 @@ fn codeowners_give_owners_to_unowned_identities() {
                 && l.evidence.contains("CODEOWNERS line 2"))
     );
 }
+
+#[test]
+fn a_non_production_identity_that_can_become_a_production_one_mixes_environments() {
+    let role = |name: &str, env: &str| {
+        let mut role = Identity::new(
+            Provider::Aws,
+            IdentityKind::IamRole,
+            &format!("arn:aws:iam::1:role/{name}"),
+            name,
+            prov(),
+        );
+        role.tags.insert("environment".into(), env.into());
+        role.environment = Some(env.into());
+        role
+    };
+    let staging = role("staging-ci", "staging");
+    let prod = role("prod-readonly", "prod");
+    let other_prod = role("prod-ci", "prod");
+    let link = |from: &Identity, to: &Identity| nhi_model::Link {
+        from: from.id.clone(),
+        to: to.id.clone(),
+        kind: LinkKind::CanAssume,
+        confidence: nhi_model::Confidence::High,
+        evidence: "trust policy".into(),
+        provenance: None,
+    };
+    let mut inventory = Inventory::default();
+    inventory.merge(InventoryBatch {
+        links: vec![link(&staging, &prod), link(&other_prod, &prod)],
+        identities: vec![staging.clone(), prod.clone(), other_prod.clone()],
+        ..Default::default()
+    });
+    let graph = correlate(
+        inventory,
+        CodeInventory::default(),
+        &CorrelateOptions::default(),
+    );
+    let mixing: Vec<&Reuse> = graph
+        .reuse
+        .iter()
+        .filter(|r| r.kind == "environment_mixing")
+        .collect();
+    assert_eq!(mixing.len(), 1, "{mixing:#?}");
+    assert_eq!(mixing[0].subject, prod.id);
+    assert_eq!(mixing[0].environments, ["staging", "prod"]);
+    assert!(
+        mixing[0]
+            .evidence
+            .contains("staging-ci (staging) can assume prod-readonly (prod)")
+    );
+}

@@ -1,12 +1,12 @@
 //! What one file contributes, with repeats folded: the same service principal named by
 //! fifty role assignments is one identity in the batch, not fifty.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use nhi_model::{
-    Confidence, Grant, GrantKind, Identity, InventoryBatch, Link, LinkKind, PlatformCredential,
-    Provenance, SourceWarning,
+    BatchBuilder, Confidence, Grant, GrantKind, Identity, InventoryBatch, Link, LinkKind,
+    PlatformCredential, Provenance,
 };
 
 pub(crate) struct Batch<'f> {
@@ -18,9 +18,7 @@ pub(crate) struct Batch<'f> {
     /// Assignments to principals the model has no node for (groups, devices), counted
     /// by principal type and reported once per file rather than once per row.
     pub(crate) unmodelled: BTreeMap<String, usize>,
-    out: InventoryBatch,
-    identity_at: HashMap<String, usize>,
-    credential_at: HashMap<String, usize>,
+    out: BatchBuilder,
 }
 
 impl<'f> Batch<'f> {
@@ -30,9 +28,7 @@ impl<'f> Batch<'f> {
             source,
             now: Timestamp::now(),
             unmodelled: BTreeMap::new(),
-            out: InventoryBatch::default(),
-            identity_at: HashMap::new(),
-            credential_at: HashMap::new(),
+            out: BatchBuilder::new(file, source),
         }
     }
 
@@ -45,44 +41,16 @@ impl<'f> Batch<'f> {
     }
 
     pub(crate) fn warn(&mut self, position: &str, message: impl Into<String>) {
-        self.out.warnings.push(SourceWarning {
-            file: self.file.to_string(),
-            position: position.to_string(),
-            message: message.into(),
-        });
+        self.out.warn(position, message);
     }
 
     /// Adds an identity, or folds it into the one with the same ID already in the batch.
     pub(crate) fn identity(&mut self, identity: Identity) -> String {
-        let id = identity.id.clone();
-        match self.identity_at.get(&id) {
-            Some(&at) => {
-                if let Some(existing) = self.out.identities.get_mut(at) {
-                    existing.absorb(identity);
-                }
-            }
-            None => {
-                self.identity_at
-                    .insert(id.clone(), self.out.identities.len());
-                self.out.identities.push(identity);
-            }
-        }
-        id
+        self.out.identity(identity)
     }
 
     pub(crate) fn credential(&mut self, credential: PlatformCredential) {
-        match self.credential_at.get(&credential.id) {
-            Some(&at) => {
-                if let Some(existing) = self.out.credentials.get_mut(at) {
-                    existing.absorb(credential);
-                }
-            }
-            None => {
-                self.credential_at
-                    .insert(credential.id.clone(), self.out.credentials.len());
-                self.out.credentials.push(credential);
-            }
-        }
+        self.out.credential(credential);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -105,7 +73,7 @@ impl<'f> Batch<'f> {
             condition: condition.map(str::to_string),
             provenance: self.provenance(position),
         };
-        self.out.grants.push(grant);
+        self.out.grant(grant);
     }
 
     pub(crate) fn link(
@@ -125,7 +93,7 @@ impl<'f> Batch<'f> {
             evidence,
             provenance: Some(self.provenance(position)),
         };
-        self.out.links.push(link);
+        self.out.link(link);
     }
 
     pub(crate) fn finish(mut self) -> InventoryBatch {
@@ -138,6 +106,6 @@ impl<'f> Batch<'f> {
                 ),
             );
         }
-        self.out
+        self.out.finish()
     }
 }

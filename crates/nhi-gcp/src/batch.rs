@@ -2,19 +2,15 @@
 //! (one service account holding many keys, one person in many bindings) into one record
 //! so a batch never lists the same ID twice.
 
-use std::collections::HashMap;
-
 use nhi_model::{
-    Confidence, Grant, GrantKind, Identity, InventoryBatch, Link, LinkKind, PlatformCredential,
-    Provenance, SourceWarning,
+    BatchBuilder, Confidence, Grant, GrantKind, Identity, InventoryBatch, Link, LinkKind,
+    PlatformCredential, Provenance,
 };
 
 pub(crate) struct Batch<'f> {
     file: &'f str,
     source: &'static str,
-    out: InventoryBatch,
-    identity_at: HashMap<String, usize>,
-    credential_at: HashMap<String, usize>,
+    out: BatchBuilder,
 }
 
 impl<'f> Batch<'f> {
@@ -22,9 +18,7 @@ impl<'f> Batch<'f> {
         Batch {
             file,
             source,
-            out: InventoryBatch::default(),
-            identity_at: HashMap::new(),
-            credential_at: HashMap::new(),
+            out: BatchBuilder::new(file, source),
         }
     }
 
@@ -41,45 +35,17 @@ impl<'f> Batch<'f> {
     }
 
     pub(crate) fn warn(&mut self, position: &str, message: impl Into<String>) {
-        self.out.warnings.push(SourceWarning {
-            file: self.file.to_string(),
-            position: position.to_string(),
-            message: message.into(),
-        });
+        self.out.warn(position, message);
     }
 
     /// Adds an identity, or folds it into the one already met with the same ID.
     /// Returns the ID.
     pub(crate) fn identity(&mut self, identity: Identity) -> String {
-        let id = identity.id.clone();
-        match self.identity_at.get(&id) {
-            Some(&at) => {
-                if let Some(existing) = self.out.identities.get_mut(at) {
-                    existing.absorb(identity);
-                }
-            }
-            None => {
-                self.identity_at
-                    .insert(id.clone(), self.out.identities.len());
-                self.out.identities.push(identity);
-            }
-        }
-        id
+        self.out.identity(identity)
     }
 
     pub(crate) fn credential(&mut self, credential: PlatformCredential) {
-        match self.credential_at.get(&credential.id) {
-            Some(&at) => {
-                if let Some(existing) = self.out.credentials.get_mut(at) {
-                    existing.absorb(credential);
-                }
-            }
-            None => {
-                self.credential_at
-                    .insert(credential.id.clone(), self.out.credentials.len());
-                self.out.credentials.push(credential);
-            }
-        }
+        self.out.credential(credential);
     }
 
     pub(crate) fn grant(
@@ -99,7 +65,7 @@ impl<'f> Batch<'f> {
             condition: condition.map(str::to_string),
             provenance: self.provenance(position),
         };
-        self.out.grants.push(grant);
+        self.out.grant(grant);
     }
 
     pub(crate) fn link(
@@ -119,10 +85,10 @@ impl<'f> Batch<'f> {
             evidence,
             provenance: Some(self.provenance(position)),
         };
-        self.out.links.push(link);
+        self.out.link(link);
     }
 
     pub(crate) fn finish(self) -> InventoryBatch {
-        self.out
+        self.out.finish()
     }
 }

@@ -8,6 +8,7 @@
 //! provider prefix and the last four characters. Types that carry a raw secret live in
 //! the detection crates and never cross into the model.
 
+mod batch;
 mod consumer;
 mod credential;
 mod finding;
@@ -17,6 +18,7 @@ mod owasp;
 mod provider;
 mod scan;
 
+pub use batch::BatchBuilder;
 pub use consumer::{Consumer, ConsumerKind, CredentialUse, CredentialValue};
 pub use credential::{
     Credential, CredentialId, CredentialKind, CredentialStatus, Fingerprint, Preview, Sighting,

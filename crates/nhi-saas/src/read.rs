@@ -2,12 +2,10 @@
 //! that turns a bad field into a warning instead of losing the entry, timestamps in both
 //! the shapes these APIs write, and a batch builder that folds repeated records.
 
-use std::collections::HashMap;
-
 use jiff::Timestamp;
 use nhi_model::{
-    Confidence, Grant, Identity, InventoryBatch, Link, LinkKind, PlatformCredential, Provenance,
-    SourceWarning,
+    BatchBuilder, Confidence, Grant, Identity, InventoryBatch, Link, LinkKind, PlatformCredential,
+    Provenance,
 };
 use serde_json::{Map, Value};
 
@@ -102,9 +100,7 @@ fn timestamp_from_float(seconds: f64) -> Option<Timestamp> {
 pub(crate) struct Ctx<'f> {
     pub(crate) file: &'f str,
     pub(crate) source: &'static str,
-    batch: InventoryBatch,
-    identity_index: HashMap<String, usize>,
-    credential_index: HashMap<String, usize>,
+    out: BatchBuilder,
 }
 
 impl<'f> Ctx<'f> {
@@ -112,9 +108,7 @@ impl<'f> Ctx<'f> {
         Ctx {
             file,
             source,
-            batch: InventoryBatch::default(),
-            identity_index: HashMap::new(),
-            credential_index: HashMap::new(),
+            out: BatchBuilder::new(file, source),
         }
     }
 
@@ -123,46 +117,16 @@ impl<'f> Ctx<'f> {
     }
 
     pub(crate) fn warn(&mut self, position: &str, message: impl Into<String>) {
-        self.batch.warnings.push(SourceWarning {
-            file: self.file.to_string(),
-            position: position.to_string(),
-            message: message.into(),
-        });
+        self.out.warn(position, message);
     }
 
     /// Adds an identity, or folds it into the one already there; returns its ID.
     pub(crate) fn identity(&mut self, identity: Identity) -> String {
-        let id = identity.id.clone();
-        match self.identity_index.get(&id) {
-            Some(&at) => {
-                if let Some(existing) = self.batch.identities.get_mut(at) {
-                    existing.absorb(identity);
-                }
-            }
-            None => {
-                self.identity_index
-                    .insert(id.clone(), self.batch.identities.len());
-                self.batch.identities.push(identity);
-            }
-        }
-        id
+        self.out.identity(identity)
     }
 
     pub(crate) fn credential(&mut self, credential: PlatformCredential) -> String {
-        let id = credential.id.clone();
-        match self.credential_index.get(&id) {
-            Some(&at) => {
-                if let Some(existing) = self.batch.credentials.get_mut(at) {
-                    existing.absorb(credential);
-                }
-            }
-            None => {
-                self.credential_index
-                    .insert(id.clone(), self.batch.credentials.len());
-                self.batch.credentials.push(credential);
-            }
-        }
-        id
+        self.out.credential(credential)
     }
 
     pub(crate) fn link(
@@ -181,8 +145,8 @@ impl<'f> Ctx<'f> {
             evidence,
             provenance: Some(self.provenance(at)),
         };
-        if !self.batch.links.contains(&link) {
-            self.batch.links.push(link);
+        if !self.out.batch().links.contains(&link) {
+            self.out.link(link);
         }
     }
 
@@ -197,13 +161,13 @@ impl<'f> Ctx<'f> {
                 && g.via == grant.via
                 && g.condition == grant.condition
         };
-        if !self.batch.grants.iter().any(same) {
-            self.batch.grants.push(grant);
+        if !self.out.batch().grants.iter().any(same) {
+            self.out.grant(grant);
         }
     }
 
     pub(crate) fn finish(self) -> InventoryBatch {
-        self.batch
+        self.out.finish()
     }
 }
 

@@ -148,14 +148,14 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in entries {
         if entry.is_dir() {
             collect_files(&entry, out)?;
-        } else if nhi_scan_like_export(&entry) {
+        } else if looks_like_export_file(&entry) {
             out.push(entry);
         }
     }
     Ok(())
 }
 
-fn nhi_scan_like_export(path: &Path) -> bool {
+fn looks_like_export_file(path: &Path) -> bool {
     matches!(
         path.extension()
             .and_then(|e| e.to_str())

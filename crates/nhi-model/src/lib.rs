@@ -9,6 +9,7 @@
 //! the detection crates and never cross into the model.
 
 mod batch;
+mod compliance;
 mod consumer;
 mod credential;
 mod finding;
@@ -19,6 +20,7 @@ mod provider;
 mod scan;
 
 pub use batch::BatchBuilder;
+pub use compliance::{ControlRef, Framework, reference_ids, references};
 pub use consumer::{Consumer, ConsumerKind, CredentialUse, CredentialValue};
 pub use credential::{
     Credential, CredentialId, CredentialKind, CredentialStatus, Fingerprint, Preview, Sighting,

@@ -151,7 +151,7 @@ pub(crate) fn aggregate(
             external_id: group.external_id,
             history_only,
             sightings,
-            references: BTreeMap::new(),
+            references: nhi_model::reference_ids(rule.owasp),
         });
     }
     credentials.sort_by(|a, b| a.id.cmp(&b.id));

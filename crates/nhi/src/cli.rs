@@ -33,6 +33,19 @@ pub enum Command {
     Show(ShowArgs),
     /// Export the identity graph.
     Graph(GraphArgs),
+    /// The nhi.toml policy: thresholds, environments, sensitive accounts, owner rules.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy file and print the policy in effect (defaults filled in).
+    Check {
+        /// The policy file (default: ./nhi.toml; without one, the defaults apply).
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
 }
 
 /// Where the store is, and how environments are named.

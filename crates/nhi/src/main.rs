@@ -4,6 +4,7 @@
 mod cli;
 mod collect_cmd;
 mod inventory_cmd;
+mod policy_cmd;
 mod progress;
 mod scan_cmd;
 
@@ -32,6 +33,9 @@ fn main() -> ExitCode {
         cli::Command::Inventory(args) => inventory_cmd::inventory(&args),
         cli::Command::Show(args) => inventory_cmd::show(&args),
         cli::Command::Graph(args) => inventory_cmd::graph(&args),
+        cli::Command::Policy(cli::PolicyCommand::Check { file }) => {
+            policy_cmd::check(file.as_deref())
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -33,6 +33,10 @@ pub enum Command {
     Show(ShowArgs),
     /// Export the identity graph.
     Graph(GraphArgs),
+    /// Findings: secrets found by scans and the OWASP NHI Top 10 risks the inventory
+    /// shows (offboarded owners, live leaked keys, old keys, admin rights, loose OIDC
+    /// trust, static CI keys, reuse, environment mixing, human use).
+    Findings(FindingsArgs),
     /// The nhi.toml policy: thresholds, environments, sensitive accounts, owner rules.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -271,4 +275,25 @@ pub struct RulesArgs {
     /// Use this rules file instead of the built-in rules.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct FindingsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The policy file (default: ./nhi.toml when present, else the built-in defaults).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// table, json, jsonl or csv.
+    #[arg(short, long, value_enum, default_value_t = InventoryOutput::Table)]
+    pub format: InventoryOutput,
+    /// Only this OWASP NHI risk (NHI1 ... NHI10).
+    #[arg(long)]
+    pub owasp: Option<String>,
+    /// Only findings at this severity or above (info, low, medium, high, critical).
+    #[arg(long)]
+    pub min_severity: Option<String>,
+    /// Only this rule.
+    #[arg(long)]
+    pub rule: Option<String>,
 }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod collect_cmd;
+mod findings_cmd;
 mod inventory_cmd;
 mod policy_cmd;
 mod progress;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         cli::Command::Inventory(args) => inventory_cmd::inventory(&args),
         cli::Command::Show(args) => inventory_cmd::show(&args),
         cli::Command::Graph(args) => inventory_cmd::graph(&args),
+        cli::Command::Findings(args) => findings_cmd::findings(&args),
         cli::Command::Policy(cli::PolicyCommand::Check { file }) => {
             policy_cmd::check(file.as_deref())
         }

@@ -254,3 +254,77 @@ fn show_and_graph_tell_the_same_story() {
     assert!(graph["graph"]["edges"].as_array().unwrap().len() > 50);
     assert!(run.key.exists());
 }
+
+#[test]
+fn findings_show_the_estates_risks_with_owasp_ids_and_references() {
+    let run = run();
+    let out = Command::cargo_bin("nhi")
+        .unwrap()
+        .args(["findings", "--format", "json", "--db"])
+        .arg(&run.db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let findings: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let has = |rule: &str, subject_part: &str| {
+        findings.iter().any(|f| {
+            f["rule"] == rule
+                && (f["subject"].as_str().unwrap().contains(subject_part)
+                    || f["subject_name"].as_str().unwrap().contains(subject_part))
+        })
+    };
+    // The laptop key in code is a live IAM key: critical.
+    let leaked = findings
+        .iter()
+        .find(|f| {
+            f["rule"] == "leaked-credential-is-live"
+                && f["subject"]
+                    .as_str()
+                    .unwrap()
+                    .contains("AKIACIBBMGIGTVD3ELUO")
+        })
+        .expect("the laptop key is live");
+    assert_eq!(leaked["severity"], "critical");
+    assert_eq!(leaked["owasp"], "NHI2");
+    assert!(leaked["references"]["iso_27001_2022"].is_array());
+    assert!(has("owner-offboarded", "slack-bot-deployer"));
+    assert!(has("admin-privilege", "slack-bot-deployer"));
+    assert!(has("static-cloud-key-in-ci", "deploy-legacy"));
+    assert!(has("mcp-server-holds-secret", "openai-docs-search"));
+    assert!(has("third-party-app-broad-access", "Deskpilot"));
+    assert!(has(
+        "static-key-where-federation-exists",
+        "slack-bot-deployer"
+    ));
+    assert!(has("credential-too-old", "AKIATB6KWL4MGCPLJF7K"));
+    assert!(has("environment-mixing", "acme-support-bot"));
+    assert!(has("identity-reuse", "support/support-bot"));
+    assert!(has(
+        "departed-person-holds-credential",
+        "key_VGAgYO0iZM98G4mZ"
+    ));
+    // Secrets found by the scan are listed too, with their references.
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["source"] == "scan" && f["rule"] == "slack-webhook")
+    );
+    let mut risks: Vec<&str> = findings
+        .iter()
+        .map(|f| f["owasp"].as_str().unwrap())
+        .collect();
+    risks.sort();
+    risks.dedup();
+    // NHI10 (human use) needs an IAM user with both a console password and keys; the
+    // estate has none yet.
+    assert_eq!(
+        risks,
+        [
+            "NHI1", "NHI2", "NHI3", "NHI4", "NHI5", "NHI6", "NHI7", "NHI8", "NHI9"
+        ]
+    );
+}

@@ -1,0 +1,217 @@
+use nhi_graph::{CodeInventory, CorrelateOptions, correlate};
+use nhi_model::{Inventory, InventoryBatch, Link, PlatformCredential, Provenance, identity_id};
+
+use super::*;
+
+fn prov() -> Provenance {
+    Provenance::new("test", "fixture.json", "[0]")
+}
+
+fn now() -> Timestamp {
+    "2026-11-15T00:00:00Z".parse().unwrap()
+}
+
+fn user(name: &str) -> Identity {
+    let mut user = Identity::new(
+        Provider::Aws,
+        IdentityKind::IamUser,
+        &format!("arn:aws:iam::111122223333:user/{name}"),
+        name,
+        prov(),
+    );
+    user.account = Some("111122223333".into());
+    user.status = LifecycleStatus::Active;
+    user
+}
+
+fn key(holder: &Identity, id: &str, created: &str, last_used: Option<&str>) -> PlatformCredential {
+    let mut key = PlatformCredential::new(
+        &holder.id,
+        Provider::Aws,
+        CredentialKind::AccessKey,
+        id,
+        prov(),
+    );
+    key.external_id = Some(id.into());
+    key.status = LifecycleStatus::Active;
+    key.created = Some(created.parse().unwrap());
+    key.last_used = last_used.map(|t| t.parse().unwrap());
+    key
+}
+
+fn graph(batch: InventoryBatch) -> Graph {
+    let mut inventory = Inventory::default();
+    inventory.merge(batch);
+    correlate(
+        inventory,
+        CodeInventory::default(),
+        &CorrelateOptions::default(),
+    )
+}
+
+fn rules_for<'a>(findings: &'a [InventoryFinding], subject: &str) -> Vec<&'a str> {
+    findings
+        .iter()
+        .filter(|f| f.subject == subject)
+        .map(|f| f.rule)
+        .collect()
+}
+
+#[test]
+fn an_old_admin_key_of_a_departed_owner_is_three_findings_with_references() {
+    let mut deployer = user("deployer");
+    deployer.owners = vec!["dan@acme.test".into()];
+    deployer
+        .attributes
+        .insert("privilege".into(), "admin".into());
+    deployer
+        .attributes
+        .insert("owners_offboarded".into(), "dan@acme.test".into());
+    let old = key(
+        &deployer,
+        "AKIAOLD",
+        "2024-01-09T10:00:00Z",
+        Some("2026-11-12T00:00:00Z"),
+    );
+    let findings = assess(
+        &graph(InventoryBatch {
+            identities: vec![deployer.clone()],
+            credentials: vec![old.clone()],
+            ..Default::default()
+        }),
+        &Policy::default(),
+        now(),
+    );
+    let on_user = rules_for(&findings, &deployer.id);
+    assert!(on_user.contains(&"owner-offboarded"), "{on_user:?}");
+    assert!(on_user.contains(&"admin-privilege"), "{on_user:?}");
+    let aged = findings
+        .iter()
+        .find(|f| f.rule == "credential-too-old")
+        .expect("an old key");
+    // An admin's key is held to the critical tier's 30 days.
+    assert!(aged.evidence[0].contains("the policy allows 30 days for a critical-tier NHI"));
+    assert_eq!(aged.severity, Severity::High);
+    assert_eq!(aged.owasp, OwaspNhi::Nhi7);
+    assert!(aged.references["iso_27001_2022"].contains(&"A.5.17".to_string()));
+    // Stable IDs: the same input gives the same IDs.
+    let again = assess(
+        &graph(InventoryBatch {
+            identities: vec![deployer],
+            credentials: vec![old],
+            ..Default::default()
+        }),
+        &Policy::default(),
+        now(),
+    );
+    assert_eq!(
+        findings.iter().map(|f| &f.id).collect::<Vec<_>>(),
+        again.iter().map(|f| &f.id).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn unused_keys_follow_the_policy_threshold() {
+    let owner = {
+        let mut u = user("ci");
+        u.owners = vec!["a@acme.test".into()];
+        u
+    };
+    let stale = key(
+        &owner,
+        "AKIASTALE",
+        "2026-06-01T00:00:00Z",
+        Some("2026-07-01T00:00:00Z"),
+    );
+    let batch = InventoryBatch {
+        identities: vec![owner],
+        credentials: vec![stale.clone()],
+        ..Default::default()
+    };
+    let default = assess(&graph(batch.clone()), &Policy::default(), now());
+    assert!(rules_for(&default, &stale.id).contains(&"credential-unused"));
+    let lenient = Policy::from_toml("nhi.toml", "[thresholds]\nunused_after_days = 365\n").unwrap();
+    let lenient = assess(&graph(batch), &lenient, now());
+    assert!(!rules_for(&lenient, &stale.id).contains(&"credential-unused"));
+}
+
+#[test]
+fn oidc_trust_without_a_subject_is_critical_and_static_keys_beside_it_are_nhi4() {
+    let mut role = Identity::new(
+        Provider::Aws,
+        IdentityKind::IamRole,
+        "arn:aws:iam::111122223333:role/deploy",
+        "deploy",
+        prov(),
+    );
+    role.account = Some("111122223333".into());
+    let mut owner_user = user("legacy");
+    owner_user.owners = vec!["a@acme.test".into()];
+    let k = key(&owner_user, "AKIALEGACY", "2026-11-01T00:00:00Z", None);
+    let link = Link {
+        from: identity_id(Provider::Github, IdentityKind::Workload, "*"),
+        to: role.id.clone(),
+        kind: LinkKind::Federates,
+        confidence: Confidence::High,
+        evidence: "trust policy of deploy admits GitHub OIDC subject `*`".into(),
+        provenance: None,
+    };
+    let findings = assess(
+        &graph(InventoryBatch {
+            identities: vec![role.clone(), owner_user.clone()],
+            credentials: vec![k],
+            links: vec![link],
+            ..Default::default()
+        }),
+        &Policy::default(),
+        now(),
+    );
+    let trust = findings
+        .iter()
+        .find(|f| f.rule == "oidc-trust-unrestricted")
+        .unwrap();
+    assert_eq!(trust.severity, Severity::Critical);
+    assert_eq!(trust.subject, role.id);
+    assert!(rules_for(&findings, &owner_user.id).contains(&"static-key-where-federation-exists"));
+}
+
+#[test]
+fn every_rule_names_an_owasp_risk_and_all_ten_are_covered() {
+    let mut risks: Vec<OwaspNhi> = RULES.iter().map(|(_, risk, _)| *risk).collect();
+    risks.sort();
+    risks.dedup();
+    assert_eq!(risks.len(), 10, "{risks:?}");
+    let mut names: Vec<&str> = RULES.iter().map(|(r, _, _)| *r).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), RULES.len());
+}
+
+#[test]
+fn findings_serialize_with_owasp_and_references() {
+    let mut u = user("x");
+    u.attributes.insert("privilege".into(), "admin".into());
+    let findings = assess(
+        &graph(InventoryBatch {
+            identities: vec![u],
+            ..Default::default()
+        }),
+        &Policy::default(),
+        now(),
+    );
+    let json = serde_json::to_value(&findings).unwrap();
+    let admin = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "admin-privilege")
+        .unwrap();
+    assert_eq!(admin["owasp"], "NHI5");
+    assert!(
+        admin["references"]["nist_csf_2"]
+            .as_array()
+            .unwrap()
+            .contains(&"PR.AA-05".into())
+    );
+    assert!(admin["id"].as_str().unwrap().starts_with("NHI-I-"));
+}

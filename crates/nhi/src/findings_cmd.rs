@@ -1,0 +1,192 @@
+//! `nhi findings`: what discovery found (secrets in code, from the store) and what the
+//! inventory shows (`nhi_assess`), in one list with OWASP IDs and compliance references.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use nhi_model::{OwaspNhi, Severity};
+use nhi_store::{FindingFilter, InventoryStore};
+use serde::Serialize;
+
+use crate::cli::{FindingsArgs, InventoryOutput};
+use crate::exit;
+use crate::inventory_cmd::{load_graph, open_store};
+
+/// One finding of either kind, as `nhi findings` prints it.
+#[derive(Debug, Serialize)]
+struct Row {
+    id: String,
+    /// `scan` (a secret found in files or history) or `inventory` (judged from the
+    /// correlated platform inventory).
+    source: &'static str,
+    rule: String,
+    title: String,
+    severity: Severity,
+    owasp: OwaspNhi,
+    owasp_title: &'static str,
+    subject: String,
+    subject_name: String,
+    evidence: Vec<String>,
+    fix: String,
+    references: BTreeMap<String, Vec<String>>,
+}
+
+pub fn findings(args: &FindingsArgs) -> Result<u8> {
+    let policy = load_policy(args.policy.as_deref())?;
+    let graph = load_graph(&args.store)?;
+    let now = jiff::Timestamp::now();
+    let mut rows: Vec<Row> = nhi_assess::assess(&graph, &policy, now)
+        .into_iter()
+        .map(|f| Row {
+            id: f.id,
+            source: "inventory",
+            rule: f.rule.to_string(),
+            title: f.title,
+            severity: f.severity,
+            owasp: f.owasp,
+            owasp_title: f.owasp.title(),
+            subject: f.subject,
+            subject_name: f.subject_name,
+            evidence: f.evidence,
+            fix: f.fix,
+            references: f.references,
+        })
+        .collect();
+    let store = open_store(args.store.db.as_deref())?;
+    for stored in store.findings(&FindingFilter {
+        min_severity: None,
+        status: Some("open".into()),
+    })? {
+        let f = stored.finding;
+        let place = f
+            .primary_sighting()
+            .map(|s| format!("{}:{}", s.path, s.line))
+            .unwrap_or_default();
+        rows.push(Row {
+            id: f.id.to_string(),
+            source: "scan",
+            rule: f.rule.clone(),
+            title: f.title.clone(),
+            severity: f.severity,
+            owasp: f.owasp,
+            owasp_title: f.owasp.title(),
+            subject: f.fingerprint.to_string(),
+            subject_name: format!("{} {place}", f.preview),
+            evidence: f
+                .evidence
+                .iter()
+                .map(|e| format!("{}: {}", e.label, e.value))
+                .collect(),
+            fix: f.fix.clone(),
+            references: if f.references.is_empty() {
+                nhi_model::reference_ids(f.owasp)
+            } else {
+                f.references.clone()
+            },
+        });
+    }
+    let owasp = args
+        .owasp
+        .as_deref()
+        .map(|o| o.to_ascii_uppercase().parse::<OwaspNhi>())
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--owasp: {e}"))?;
+    let min_severity = args
+        .min_severity
+        .as_deref()
+        .map(|s| s.parse::<Severity>())
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--min-severity: {e}"))?;
+    rows.retain(|r| {
+        owasp.is_none_or(|o| r.owasp == o)
+            && min_severity.is_none_or(|s| r.severity >= s)
+            && args.rule.as_deref().is_none_or(|rule| r.rule == rule)
+    });
+    rows.sort_by(|a, b| {
+        (b.severity, a.owasp, &a.rule, &a.subject).cmp(&(a.severity, b.owasp, &b.rule, &b.subject))
+    });
+
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        InventoryOutput::Json => {
+            serde_json::to_writer_pretty(&mut out, &rows)?;
+            writeln!(out)?;
+        }
+        InventoryOutput::Jsonl => {
+            for row in &rows {
+                serde_json::to_writer(&mut out, row)?;
+                writeln!(out)?;
+            }
+        }
+        InventoryOutput::Csv => {
+            let mut csv = csv::Writer::from_writer(&mut out);
+            csv.write_record([
+                "id", "source", "severity", "owasp", "rule", "subject", "evidence", "fix",
+            ])?;
+            for row in &rows {
+                csv.write_record([
+                    row.id.as_str(),
+                    row.source,
+                    row.severity.as_str(),
+                    row.owasp.as_str(),
+                    row.rule.as_str(),
+                    row.subject.as_str(),
+                    &row.evidence.join("; "),
+                    row.fix.as_str(),
+                ])?;
+            }
+            csv.flush()?;
+        }
+        InventoryOutput::Table => {
+            let mut table = comfy_table::Table::new();
+            table.load_preset(comfy_table::presets::NOTHING);
+            table.set_header(["SEVERITY", "OWASP", "RULE", "SUBJECT", "EVIDENCE"]);
+            for row in &rows {
+                table.add_row([
+                    row.severity.as_str().to_string(),
+                    row.owasp.as_str().to_string(),
+                    row.rule.clone(),
+                    row.subject_name.clone(),
+                    row.evidence.first().cloned().unwrap_or_default(),
+                ]);
+            }
+            writeln!(out, "{table}")?;
+            let mut by_risk: BTreeMap<OwaspNhi, usize> = BTreeMap::new();
+            for row in &rows {
+                *by_risk.entry(row.owasp).or_default() += 1;
+            }
+            writeln!(
+                out,
+                "\n{} findings; by OWASP NHI risk: {}",
+                rows.len(),
+                by_risk
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(exit::CLEAN)
+}
+
+/// `--policy FILE`, else `./nhi.toml` when present, else the defaults.
+pub fn load_policy(path: Option<&Path>) -> Result<nhi_policy::Policy> {
+    let (label, text) = match path {
+        Some(path) => (
+            path.display().to_string(),
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        ),
+        None if Path::new("nhi.toml").is_file() => (
+            "nhi.toml".to_string(),
+            std::fs::read_to_string("nhi.toml").context("cannot read nhi.toml")?,
+        ),
+        None => return Ok(nhi_policy::Policy::default()),
+    };
+    Ok(nhi_policy::Policy::from_toml(&label, &text)?)
+}

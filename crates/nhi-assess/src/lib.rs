@@ -19,6 +19,10 @@ use nhi_model::{
 use nhi_policy::Policy;
 use serde::Serialize;
 
+mod risk;
+
+pub use risk::{Risk, RiskFactor, score, tier_of};
+
 /// One judged risk about an identity, a platform credential or a consumer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InventoryFinding {

@@ -215,3 +215,56 @@ fn findings_serialize_with_owasp_and_references() {
     );
     assert!(admin["id"].as_str().unwrap().starts_with("NHI-I-"));
 }
+
+#[test]
+fn a_score_is_the_sum_of_its_printed_factors() {
+    let mut deployer = user("deployer");
+    deployer.owners = vec!["dan@acme.test".into()];
+    deployer.environment = Some("prod".into());
+    deployer
+        .attributes
+        .insert("privilege".into(), "admin".into());
+    deployer
+        .attributes
+        .insert("owners_offboarded".into(), "dan@acme.test".into());
+    let old = key(
+        &deployer,
+        "AKIAOLD",
+        "2024-01-09T10:00:00Z",
+        Some("2026-11-12T00:00:00Z"),
+    );
+    let quiet = {
+        let mut u = user("reader");
+        u.owners = vec!["a@acme.test".into()];
+        u
+    };
+    let g = graph(InventoryBatch {
+        identities: vec![deployer.clone(), quiet.clone()],
+        credentials: vec![old],
+        ..Default::default()
+    });
+    let policy =
+        Policy::from_toml("nhi.toml", "[sensitive]\naccounts = [\"111122223333\"]\n").unwrap();
+    let findings = assess(&g, &policy, now());
+    let risks = score(&g, &findings, &policy);
+    let risk = &risks[&deployer.id];
+    let names: Vec<&str> = risk.factors.iter().map(|f| f.name.as_str()).collect();
+    for expected in [
+        "owner-offboarded",
+        "credential-too-old",
+        "admin",
+        "production",
+        "sensitive-account",
+    ] {
+        assert!(names.contains(&expected), "{names:?}");
+    }
+    let sum: u32 = risk.factors.iter().map(|f| f.points).sum();
+    assert_eq!(risk.score, sum.min(100));
+    assert_eq!(risk.tier, tier_of(risk.score));
+    assert_eq!(risk.privilege_tier, "admin");
+    assert_eq!(risk.tier, "critical");
+    // An owned, unprivileged identity with no findings beyond the sensitive account.
+    let calm = &risks[&quiet.id];
+    assert!(calm.score < risk.score);
+    assert_eq!(calm.privilege_tier, "unassessed");
+}

@@ -63,6 +63,9 @@ pub struct StoreArgs {
     /// before the built-in ones.
     #[arg(long, value_name = "FILE")]
     pub env_rules: Option<PathBuf>,
+    /// The policy file (default: ./nhi.toml when present, else the built-in defaults).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -281,9 +284,6 @@ pub struct RulesArgs {
 pub struct FindingsArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// The policy file (default: ./nhi.toml when present, else the built-in defaults).
-    #[arg(long, value_name = "FILE")]
-    pub policy: Option<PathBuf>,
     /// table, json, jsonl or csv.
     #[arg(short, long, value_enum, default_value_t = InventoryOutput::Table)]
     pub format: InventoryOutput,

@@ -34,7 +34,7 @@ struct Row {
 }
 
 pub fn findings(args: &FindingsArgs) -> Result<u8> {
-    let policy = load_policy(args.policy.as_deref())?;
+    let policy = load_policy(args.store.policy.as_deref())?;
     let graph = load_graph(&args.store)?;
     let now = jiff::Timestamp::now();
     let mut rows: Vec<Row> = nhi_assess::assess(&graph, &policy, now)

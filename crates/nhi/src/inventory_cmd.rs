@@ -195,31 +195,66 @@ fn filter_of(args: &InventoryArgs) -> Result<InventoryFilter> {
     })
 }
 
+/// An identity with its risk, as the JSON formats print it.
+#[derive(serde::Serialize)]
+struct ScoredView<'a> {
+    #[serde(flatten)]
+    view: &'a IdentityView,
+    privilege_tier: &'static str,
+    risk_score: Option<u32>,
+    risk_tier: Option<&'static str>,
+    risk_factors: &'a [nhi_assess::RiskFactor],
+}
+
+fn scored<'a>(
+    view: &'a IdentityView,
+    risks: &'a BTreeMap<String, nhi_assess::Risk>,
+) -> ScoredView<'a> {
+    let risk = risks.get(&view.identity.id);
+    ScoredView {
+        view,
+        privilege_tier: risk.map_or("unassessed", |r| r.privilege_tier),
+        risk_score: risk.map(|r| r.score),
+        risk_tier: risk.map(|r| r.tier),
+        risk_factors: risk.map_or(&[], |r| r.factors.as_slice()),
+    }
+}
+
+/// Risk for every identity: findings at the current time under the policy, scored.
+fn risks_of(graph: &Graph, store: &StoreArgs) -> Result<BTreeMap<String, nhi_assess::Risk>> {
+    let policy = crate::findings_cmd::load_policy(store.policy.as_deref())?;
+    let findings = nhi_assess::assess(graph, &policy, jiff::Timestamp::now());
+    Ok(nhi_assess::score(graph, &findings, &policy))
+}
+
 pub fn inventory(args: &InventoryArgs) -> Result<u8> {
     let filter = filter_of(args)?;
     let graph = load_graph(&args.store)?;
+    let risks = risks_of(&graph, &args.store)?;
     let views = nhi_graph::identity_views(&graph, &filter);
     write_to(args.output.as_deref(), |out| match args.format {
         InventoryOutput::Json => {
-            serde_json::to_writer_pretty(&mut *out, &views)?;
+            let rows: Vec<ScoredView<'_>> = views.iter().map(|v| scored(v, &risks)).collect();
+            serde_json::to_writer_pretty(&mut *out, &rows)?;
             writeln!(out)?;
             Ok(())
         }
         InventoryOutput::Jsonl => {
             for view in &views {
-                serde_json::to_writer(&mut *out, view)?;
+                serde_json::to_writer(&mut *out, &scored(view, &risks))?;
                 writeln!(out)?;
             }
             Ok(())
         }
-        InventoryOutput::Csv => write_csv(out, &views),
-        InventoryOutput::Table => write_table(out, &views, &graph),
+        InventoryOutput::Csv => write_csv(out, &views, &risks),
+        InventoryOutput::Table => write_table(out, &views, &graph, &risks),
     })?;
     Ok(exit::CLEAN)
 }
 
 pub fn show(args: &ShowArgs) -> Result<u8> {
     let graph = load_graph(&args.store)?;
+    let risks = risks_of(&graph, &args.store)?;
     let Some(view) = graph.show(&args.id) else {
         bail!(
             "no identity or credential matches {:?} (try an ID, ARN, email, app ID, name or access key ID from `nhi inventory`)",
@@ -228,11 +263,13 @@ pub fn show(args: &ShowArgs) -> Result<u8> {
     };
     write_to(None, |out| match args.format {
         InventoryOutput::Json | InventoryOutput::Jsonl => {
-            serde_json::to_writer_pretty(&mut *out, &view)?;
+            serde_json::to_writer_pretty(&mut *out, &scored(&view, &risks))?;
             writeln!(out)?;
             Ok(())
         }
-        InventoryOutput::Table | InventoryOutput::Csv => write_show(out, &view, &graph),
+        InventoryOutput::Table | InventoryOutput::Csv => {
+            write_show(out, &view, &graph, risks.get(&view.identity.id))
+        }
     })?;
     Ok(exit::CLEAN)
 }
@@ -292,7 +329,11 @@ fn sightings(view: &IdentityView) -> usize {
     view.credentials.iter().map(|c| c.sightings.len()).sum()
 }
 
-fn write_csv(out: &mut dyn Write, views: &[IdentityView]) -> Result<()> {
+fn write_csv(
+    out: &mut dyn Write,
+    views: &[IdentityView],
+    risks: &BTreeMap<String, nhi_assess::Risk>,
+) -> Result<()> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record([
         "id",
@@ -308,6 +349,9 @@ fn write_csv(out: &mut dyn Write, views: &[IdentityView]) -> Result<()> {
         "last_used",
         "credentials",
         "code_sightings",
+        "privilege_tier",
+        "risk_score",
+        "risk_tier",
     ])?;
     for view in views {
         let identity = &view.identity;
@@ -325,13 +369,26 @@ fn write_csv(out: &mut dyn Write, views: &[IdentityView]) -> Result<()> {
             &last_used(view).map(|t| t.to_string()).unwrap_or_default(),
             &view.credentials.len().to_string(),
             &sightings(view).to_string(),
+            risks
+                .get(&identity.id)
+                .map_or("unassessed", |r| r.privilege_tier),
+            &risks
+                .get(&identity.id)
+                .map(|r| r.score.to_string())
+                .unwrap_or_default(),
+            risks.get(&identity.id).map_or("", |r| r.tier),
         ])?;
     }
     csv.flush()?;
     Ok(())
 }
 
-fn write_table(out: &mut dyn Write, views: &[IdentityView], graph: &Graph) -> Result<()> {
+fn write_table(
+    out: &mut dyn Write,
+    views: &[IdentityView],
+    graph: &Graph,
+    risks: &BTreeMap<String, nhi_assess::Risk>,
+) -> Result<()> {
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::NOTHING);
     if std::io::stdout().is_terminal() {
@@ -348,6 +405,7 @@ fn write_table(out: &mut dyn Write, views: &[IdentityView], graph: &Graph) -> Re
         "CREDS",
         "IN CODE",
         "LAST USED",
+        "RISK",
     ]);
     for view in views {
         let identity = &view.identity;
@@ -372,6 +430,10 @@ fn write_table(out: &mut dyn Write, views: &[IdentityView], graph: &Graph) -> Re
                 n => n.to_string(),
             },
             time(last_used(view)),
+            risks
+                .get(&identity.id)
+                .map(|r| format!("{} {}", r.score, r.tier))
+                .unwrap_or_else(|| "-".into()),
         ]);
     }
     writeln!(out, "{table}")?;
@@ -390,7 +452,12 @@ fn write_table(out: &mut dyn Write, views: &[IdentityView], graph: &Graph) -> Re
     Ok(())
 }
 
-fn write_show(out: &mut dyn Write, view: &IdentityView, graph: &Graph) -> Result<()> {
+fn write_show(
+    out: &mut dyn Write,
+    view: &IdentityView,
+    graph: &Graph,
+    risk: Option<&nhi_assess::Risk>,
+) -> Result<()> {
     let identity = &view.identity;
     writeln!(out, "{}", identity.name)?;
     let mut field = |label: &str, value: &str| -> std::io::Result<()> {
@@ -432,6 +499,21 @@ fn write_show(out: &mut dyn Write, view: &IdentityView, graph: &Graph) -> Result
                 provenance.source, provenance.file, provenance.position
             ),
         )?;
+    }
+
+    if let Some(risk) = risk {
+        writeln!(
+            out,
+            "\nrisk {} ({}), privilege tier {}",
+            risk.score, risk.tier, risk.privilege_tier
+        )?;
+        for factor in &risk.factors {
+            writeln!(
+                out,
+                "  +{:<3} {:<10} {}: {}",
+                factor.points, factor.kind, factor.name, factor.why
+            )?;
+        }
     }
 
     writeln!(out, "\ncredentials ({})", view.credentials.len())?;

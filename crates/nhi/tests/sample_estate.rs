@@ -144,6 +144,25 @@ fn alices_laptop_key_is_her_iam_users_key_and_mixes_dev_with_prod() {
         "can_assume",
         "aws:iam_role:arn:aws:iam::123456789012:role/acme-readonly"
     ));
+    // A live key on a laptop, reaching prod: the score says why it is critical.
+    assert_eq!(alice["risk_tier"], "critical");
+    let factors: Vec<&str> = alice["risk_factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        factors.contains(&"leaked-credential-is-live"),
+        "{factors:?}"
+    );
+    let sum: u64 = alice["risk_factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["points"].as_u64().unwrap())
+        .sum();
+    assert_eq!(alice["risk_score"].as_u64().unwrap(), sum.min(100));
 }
 
 #[test]
@@ -154,6 +173,7 @@ fn the_legacy_ci_key_belongs_to_an_admin_whose_owner_has_left() {
         "aws:iam_user:arn:aws:iam::123456789012:user/slack-bot-deployer",
     );
     assert_eq!(deployer["attributes"]["privilege"], "admin");
+    assert_eq!(deployer["privilege_tier"], "admin");
     assert_eq!(
         deployer["attributes"]["owners_offboarded"],
         "dan@acme-corp.io"

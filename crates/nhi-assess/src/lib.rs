@@ -92,6 +92,11 @@ pub const RULES: &[(&str, OwaspNhi, &str)] = &[
         "administrator or owner rights",
     ),
     (
+        "privilege-escalation",
+        OwaspNhi::Nhi5,
+        "can grant itself more privileges",
+    ),
+    (
         "static-cloud-key-in-ci",
         OwaspNhi::Nhi6,
         "a CI workflow authenticates with static cloud keys",
@@ -360,6 +365,26 @@ fn privilege(identity: &Identity, graph: &Graph, out: &mut Findings) {
                 .map(|c| format!(" if {c}"))
                 .unwrap_or_default()
         ));
+    }
+    if evidence.is_empty()
+        && let Some(techniques) = identity.attributes.get("escalations")
+    {
+        let mut lines: Vec<String> = identity
+            .attributes
+            .get("escalation_evidence")
+            .map(|e| e.split(" | ").take(5).map(str::to_string).collect())
+            .unwrap_or_default();
+        lines.insert(0, format!("escalation techniques: {techniques}"));
+        out.push(
+            "privilege-escalation",
+            OwaspNhi::Nhi5,
+            Severity::High,
+            &identity.id,
+            &identity.name,
+            identity.provider,
+            lines,
+            "Remove the permissions-management actions (or scope iam:PassRole to the roles the workload must pass); an NHI should not be able to change IAM.",
+        );
     }
     if !evidence.is_empty() {
         out.push(

@@ -30,9 +30,10 @@ pub struct Risk {
     pub score: u32,
     /// `critical` (70+), `high` (45+), `medium` (20+) or `low`.
     pub tier: &'static str,
-    /// `admin` where the identity can do anything; `unassessed` until effective
-    /// permissions are evaluated for its platform.
-    pub privilege_tier: &'static str,
+    /// `admin`, `permissions_management`, `data_write`, `data_read`, `list_only` or
+    /// `none` where effective permissions were evaluated (AWS), `admin` where a grant
+    /// says so, else `unassessed`.
+    pub privilege_tier: String,
     pub factors: Vec<RiskFactor>,
 }
 
@@ -56,6 +57,10 @@ const RULE_POINTS: &[(&str, u32)] = &[
 ];
 
 const ADMIN_POINTS: u32 = 25;
+const ESCALATION_POINTS: u32 = 20;
+const DATA_WRITE_POINTS: u32 = 10;
+const DATA_READ_POINTS: u32 = 5;
+const SENSITIVE_DATA_POINTS: u32 = 5;
 const PRODUCTION_POINTS: u32 = 10;
 const SENSITIVE_ACCOUNT_POINTS: u32 = 10;
 const AI_AGENT_POINTS: u32 = 10;
@@ -131,12 +136,40 @@ pub fn score(
         list.sort_by(|a, b| (&a.name, b.points).cmp(&(&b.name, a.points)));
         list.dedup_by(|a, b| a.name == b.name);
         let admin = is_admin(identity, graph);
-        if admin {
+        let privilege_tier = if admin {
+            "admin".to_string()
+        } else {
+            identity
+                .attributes
+                .get("effective_privilege_tier")
+                .or_else(|| identity.attributes.get("privilege_tier"))
+                .cloned()
+                .unwrap_or_else(|| "unassessed".into())
+        };
+        let (points, why) = match privilege_tier.as_str() {
+            "admin" => (ADMIN_POINTS, "can do anything in its account or scope"),
+            "permissions_management" => (
+                ESCALATION_POINTS,
+                "can change permissions, so it can make itself an administrator",
+            ),
+            "data_write" => (DATA_WRITE_POINTS, "can change data and resources"),
+            "data_read" => (DATA_READ_POINTS, "can read data"),
+            _ => (0, ""),
+        };
+        if points > 0 {
             list.push(RiskFactor {
                 kind: "impact",
-                name: "admin".into(),
-                points: ADMIN_POINTS,
-                why: "can do anything in its account or scope".into(),
+                name: privilege_tier.clone(),
+                points,
+                why: why.into(),
+            });
+        }
+        if let Some(classes) = identity.attributes.get("sensitive_access") {
+            list.push(RiskFactor {
+                kind: "impact",
+                name: "sensitive-data".into(),
+                points: SENSITIVE_DATA_POINTS,
+                why: format!("reaches sensitive data: {classes}"),
             });
         }
         if identity.environment.as_deref() == Some("prod") {
@@ -176,7 +209,7 @@ pub fn score(
             Risk {
                 score: total,
                 tier: tier_of(total),
-                privilege_tier: if admin { "admin" } else { "unassessed" },
+                privilege_tier,
                 factors: list,
             },
         );

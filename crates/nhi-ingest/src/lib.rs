@@ -162,9 +162,17 @@ pub fn ingest(file: &str, bytes: &[u8]) -> Result<(Format, InventoryBatch), Inge
         });
     };
     let batch = match format.family {
-        "aws" => nhi_aws::ingest(file, bytes)
-            .map_err(|e| IngestError::Parse(e.to_string()))?
-            .unwrap_or_default(),
+        "aws" => {
+            let head = &bytes[..bytes.len().min(SNIFF_HEAD)];
+            match nhi_aws::sniff(head) {
+                Some(kind) => {
+                    let export = nhi_aws::parse(kind, file, bytes)
+                        .map_err(|e| IngestError::Parse(e.to_string()))?;
+                    aws_batch(&export, file)
+                }
+                None => InventoryBatch::default(),
+            }
+        }
         "gcp" => nhi_gcp::ingest(file, bytes).map_err(|e| IngestError::Parse(e.to_string()))?,
         "azure" => nhi_azure::ingest(file, bytes).map_err(|e| IngestError::Parse(e.to_string()))?,
         "kubernetes" => {
@@ -189,6 +197,25 @@ fn syntax_of(bytes: &[u8]) -> &'static str {
         Some(_) if bytes.iter().take(4096).any(|b| *b == b',') => "CSV",
         _ => "unrecognised",
     }
+}
+
+/// Maps one AWS export into the model and, for a GAAD, evaluates every principal's
+/// effective permissions (privilege tier, escalation paths, sensitive data access)
+/// onto its identity: the stored inventory keeps grants by name, not the policy
+/// documents, so this is the one moment the documents are at hand. `nhi collect aws`
+/// uses it too.
+pub fn aws_batch(export: &nhi_aws::AwsExport, file: &str) -> InventoryBatch {
+    let mut batch = nhi_aws::to_batch(export, file);
+    if let nhi_aws::AwsExportData::AccountAuthorizationDetails(details) = &export.data {
+        nhi_aws_eval::annotate(details, catalog(), file, &mut batch);
+    }
+    batch
+}
+
+/// The action catalog, built once per process.
+fn catalog() -> &'static nhi_aws_eval::BuiltinCatalog {
+    static CATALOG: std::sync::OnceLock<nhi_aws_eval::BuiltinCatalog> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(nhi_aws_eval::BuiltinCatalog::new)
 }
 
 /// The [`nhi_scan::ExportReader`] that `nhi scan` uses.

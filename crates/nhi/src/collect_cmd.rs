@@ -28,7 +28,7 @@ pub fn aws(args: &CollectAwsArgs) -> Result<u8> {
     for export in &collection.exports {
         // Provenance names the API call, as a file would name the export.
         let label = format!("aws:{account}:{}", export.kind.command());
-        let batch = nhi_aws::to_batch(export, &label);
+        let batch = nhi_ingest::aws_batch(export, &label);
         warnings.extend(
             batch
                 .warnings

@@ -200,7 +200,7 @@ fn filter_of(args: &InventoryArgs) -> Result<InventoryFilter> {
 struct ScoredView<'a> {
     #[serde(flatten)]
     view: &'a IdentityView,
-    privilege_tier: &'static str,
+    privilege_tier: &'a str,
     risk_score: Option<u32>,
     risk_tier: Option<&'static str>,
     risk_factors: &'a [nhi_assess::RiskFactor],
@@ -213,7 +213,7 @@ fn scored<'a>(
     let risk = risks.get(&view.identity.id);
     ScoredView {
         view,
-        privilege_tier: risk.map_or("unassessed", |r| r.privilege_tier),
+        privilege_tier: risk.map_or("unassessed", |r| r.privilege_tier.as_str()),
         risk_score: risk.map(|r| r.score),
         risk_tier: risk.map(|r| r.tier),
         risk_factors: risk.map_or(&[], |r| r.factors.as_slice()),
@@ -371,7 +371,7 @@ fn write_csv(
             &sightings(view).to_string(),
             risks
                 .get(&identity.id)
-                .map_or("unassessed", |r| r.privilege_tier),
+                .map_or("unassessed", |r| r.privilege_tier.as_str()),
             &risks
                 .get(&identity.id)
                 .map(|r| r.score.to_string())

@@ -238,6 +238,19 @@ fn workloads_federate_into_the_roles_whose_trust_policies_admit_them() {
                 && l["from"].as_str().unwrap().contains("deploy-support-bot")),
         "{role:#}"
     );
+    // Effective permissions were evaluated from the GAAD: the IRSA role reads
+    // secrets and S3 but cannot change IAM.
+    let irsa = identity(
+        &run,
+        "aws:iam_role:arn:aws:iam::123456789012:role/acme-support-bot",
+    );
+    assert_eq!(irsa["privilege_tier"], "data_read");
+    assert!(
+        irsa["attributes"]["sensitive_access"]
+            .as_str()
+            .unwrap()
+            .contains("secrets_read")
+    );
     // Two workloads share the support-bot service account (NHI9).
     assert!(
         service_account["reuse"]
@@ -339,12 +352,12 @@ fn findings_show_the_estates_risks_with_owasp_ids_and_references() {
         .collect();
     risks.sort();
     risks.dedup();
-    // NHI10 (human use) needs an IAM user with both a console password and keys; the
-    // estate has none yet.
+    // Someone signs in to the console as the deployer (NHI10).
+    assert!(has("human-use-of-nhi", "slack-bot-deployer"));
     assert_eq!(
         risks,
         [
-            "NHI1", "NHI2", "NHI3", "NHI4", "NHI5", "NHI6", "NHI7", "NHI8", "NHI9"
+            "NHI1", "NHI10", "NHI2", "NHI3", "NHI4", "NHI5", "NHI6", "NHI7", "NHI8", "NHI9"
         ]
     );
 }

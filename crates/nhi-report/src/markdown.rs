@@ -249,7 +249,7 @@ fn write_consumer_row(doc: &mut String, consumer: &Consumer) -> std::fmt::Result
 /// Makes scanned text inert in Markdown: a `|` cannot end a table cell, a backtick cannot
 /// open a code span, `<` cannot start raw HTML, emphasis and link brackets stay literal,
 /// and a newline cannot break the table or list item it sits in.
-fn text(raw: &str) -> String {
+pub(crate) fn text(raw: &str) -> String {
     let mut escaped = String::with_capacity(raw.len());
     for c in raw.chars() {
         match c {

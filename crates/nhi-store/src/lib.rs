@@ -69,6 +69,33 @@ pub trait InventoryStore {
 
     /// The CODEOWNERS text recorded for each scanned root, by root.
     fn codeowners(&self) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// Suppresses a finding (scan or inventory) until `expires` (inclusive), replacing
+    /// an earlier suppression of the same finding.
+    fn suppress_finding(&mut self, suppression: &FindingSuppression) -> Result<(), StoreError>;
+
+    /// Removes a suppression; false when there was none.
+    fn unsuppress_finding(&mut self, finding_id: &str) -> Result<bool, StoreError>;
+
+    /// Every recorded suppression, expired ones included, by finding ID.
+    fn finding_suppressions(&self) -> Result<Vec<FindingSuppression>, StoreError>;
+}
+
+/// A finding an operator has accepted for now, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingSuppression {
+    pub finding_id: String,
+    pub reason: String,
+    /// The last day it applies.
+    pub expires: jiff::civil::Date,
+    pub created_at: jiff::Timestamp,
+}
+
+impl FindingSuppression {
+    /// Whether it still applies on `today`.
+    pub fn applies_on(&self, today: jiff::civil::Date) -> bool {
+        today <= self.expires
+    }
 }
 
 /// One stored platform collection, without its body.

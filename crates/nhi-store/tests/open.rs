@@ -31,7 +31,7 @@ fn a_fresh_database_reaches_the_latest_version_and_reopening_is_idempotent() {
     let raw = rusqlite::Connection::open(&path).unwrap();
     let (rows, name, checksum, applied_at): (i64, String, String, String) = raw
         .query_row(
-            "SELECT COUNT(*), MIN(name), MIN(checksum), MIN(applied_at) FROM schema_migrations",
+            "SELECT COUNT(*), (SELECT name FROM schema_migrations WHERE version = 1), MIN(checksum), MIN(applied_at) FROM schema_migrations",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
@@ -223,4 +223,49 @@ fn a_scan_records_its_exports_and_codeowners_with_it() {
     again.record_at(&mut store, jiff::Timestamp::now()).unwrap();
     assert!(store.codeowners().unwrap().is_empty());
     assert!(store.inventory().unwrap().identities.is_empty());
+}
+
+#[test]
+fn suppressions_are_kept_replaced_and_removed() {
+    use nhi_store::{FindingSuppression, InventoryStore};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nhi.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let day = |s: &str| s.parse::<jiff::civil::Date>().unwrap();
+    let suppression = FindingSuppression {
+        finding_id: "NHI-I-0123456789abcdef".into(),
+        reason: "break-glass key, reviewed quarterly".into(),
+        expires: day("2027-03-31"),
+        created_at: jiff::Timestamp::now(),
+    };
+    store.suppress_finding(&suppression).unwrap();
+    drop(store);
+    let mut store = SqliteStore::open(&path).unwrap();
+    let stored = store.finding_suppressions().unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].reason, suppression.reason);
+    assert!(stored[0].applies_on(day("2027-03-31")));
+    assert!(!stored[0].applies_on(day("2027-04-01")));
+    // A second suppression of the same finding replaces the first.
+    store
+        .suppress_finding(&FindingSuppression {
+            reason: "extended".into(),
+            expires: day("2027-06-30"),
+            ..suppression.clone()
+        })
+        .unwrap();
+    assert_eq!(store.finding_suppressions().unwrap()[0].reason, "extended");
+    // An empty reason is refused by the schema itself.
+    assert!(
+        store
+            .suppress_finding(&FindingSuppression {
+                finding_id: "NHI-x".into(),
+                reason: "  ".into(),
+                ..suppression.clone()
+            })
+            .is_err()
+    );
+    assert!(store.unsuppress_finding(&suppression.finding_id).unwrap());
+    assert!(!store.unsuppress_finding(&suppression.finding_id).unwrap());
+    assert!(store.finding_suppressions().unwrap().is_empty());
 }

@@ -36,6 +36,7 @@ pub enum Command {
     /// Findings: secrets found by scans and the OWASP NHI Top 10 risks the inventory
     /// shows (offboarded owners, live leaked keys, old keys, admin rights, loose OIDC
     /// trust, static CI keys, reuse, environment mixing, human use).
+    #[command(args_conflicts_with_subcommands = true)]
     Findings(FindingsArgs),
     /// The nhi.toml policy: thresholds, environments, sensitive accounts, owner rules.
     #[command(subcommand)]
@@ -296,4 +297,33 @@ pub struct FindingsArgs {
     /// Only this rule.
     #[arg(long)]
     pub rule: Option<String>,
+    /// Also list suppressed findings (with their reason and expiry).
+    #[arg(long)]
+    pub include_suppressed: bool,
+    #[command(subcommand)]
+    pub action: Option<FindingsAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FindingsAction {
+    /// Accept a finding for now: hidden from `nhi findings` until the expiry date, kept
+    /// in the store with its reason.
+    Suppress {
+        /// The finding ID (`NHI-…` from a scan, `NHI-I-…` from the inventory).
+        id: String,
+        /// Why it is acceptable (required).
+        #[arg(long)]
+        reason: String,
+        /// Last day the suppression applies (YYYY-MM-DD; at most a year ahead).
+        #[arg(long, value_name = "DATE")]
+        expires: String,
+        #[arg(long, value_name = "PATH", env = "NHI_DB")]
+        db: Option<PathBuf>,
+    },
+    /// Remove a suppression.
+    Unsuppress {
+        id: String,
+        #[arg(long, value_name = "PATH", env = "NHI_DB")]
+        db: Option<PathBuf>,
+    },
 }

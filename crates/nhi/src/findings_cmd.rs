@@ -10,7 +10,7 @@ use nhi_model::{OwaspNhi, Severity};
 use nhi_store::{FindingFilter, InventoryStore};
 use serde::Serialize;
 
-use crate::cli::{FindingsArgs, InventoryOutput};
+use crate::cli::{FindingsAction, FindingsArgs, InventoryOutput};
 use crate::exit;
 use crate::inventory_cmd::{load_graph, open_store};
 
@@ -31,9 +31,28 @@ struct Row {
     evidence: Vec<String>,
     fix: String,
     references: BTreeMap<String, Vec<String>>,
+    /// `open`, or `suppressed until DATE: reason`.
+    status: String,
 }
 
 pub fn findings(args: &FindingsArgs) -> Result<u8> {
+    match &args.action {
+        Some(FindingsAction::Suppress {
+            id,
+            reason,
+            expires,
+            db,
+        }) => return suppress(id, reason, expires, db.as_deref()),
+        Some(FindingsAction::Unsuppress { id, db }) => {
+            let mut store = open_store(db.as_deref())?;
+            if store.unsuppress_finding(id)? {
+                eprintln!("nhi: {id} is no longer suppressed");
+                return Ok(exit::CLEAN);
+            }
+            anyhow::bail!("{id} was not suppressed");
+        }
+        None => {}
+    }
     let policy = load_policy(args.store.policy.as_deref())?;
     let graph = load_graph(&args.store)?;
     let now = jiff::Timestamp::now();
@@ -52,6 +71,7 @@ pub fn findings(args: &FindingsArgs) -> Result<u8> {
             evidence: f.evidence,
             fix: f.fix,
             references: f.references,
+            status: "open".into(),
         })
         .collect();
     let store = open_store(args.store.db.as_deref())?;
@@ -85,6 +105,7 @@ pub fn findings(args: &FindingsArgs) -> Result<u8> {
             } else {
                 f.references.clone()
             },
+            status: "open".into(),
         });
     }
     let owasp = args
@@ -99,6 +120,19 @@ pub fn findings(args: &FindingsArgs) -> Result<u8> {
         .map(|s| s.parse::<Severity>())
         .transpose()
         .map_err(|e| anyhow::anyhow!("--min-severity: {e}"))?;
+    let today = jiff::Zoned::now().date();
+    let suppressions = store.finding_suppressions()?;
+    for row in &mut rows {
+        if let Some(s) = suppressions
+            .iter()
+            .find(|s| s.finding_id == row.id && s.applies_on(today))
+        {
+            row.status = format!("suppressed until {}: {}", s.expires, s.reason);
+        }
+    }
+    if !args.include_suppressed {
+        rows.retain(|r| r.status == "open");
+    }
     rows.retain(|r| {
         owasp.is_none_or(|o| r.owasp == o)
             && min_severity.is_none_or(|s| r.severity >= s)
@@ -189,4 +223,31 @@ pub fn load_policy(path: Option<&Path>) -> Result<nhi_policy::Policy> {
         None => return Ok(nhi_policy::Policy::default()),
     };
     Ok(nhi_policy::Policy::from_toml(&label, &text)?)
+}
+
+fn suppress(id: &str, reason: &str, expires: &str, db: Option<&Path>) -> Result<u8> {
+    if reason.trim().is_empty() {
+        anyhow::bail!("--reason must say why the finding is acceptable");
+    }
+    let expires: jiff::civil::Date = expires
+        .parse()
+        .with_context(|| format!("--expires {expires:?} is not a date (YYYY-MM-DD)"))?;
+    let today = jiff::Zoned::now().date();
+    if expires < today {
+        anyhow::bail!("--expires {expires} is in the past");
+    }
+    // A suppression is a decision to revisit, not a way to forget.
+    let limit = today.checked_add(jiff::Span::new().years(1))?;
+    if expires > limit {
+        anyhow::bail!("--expires {expires} is more than a year ahead (latest {limit})");
+    }
+    let mut store = open_store(db)?;
+    store.suppress_finding(&nhi_store::FindingSuppression {
+        finding_id: id.to_string(),
+        reason: reason.trim().to_string(),
+        expires,
+        created_at: jiff::Timestamp::now(),
+    })?;
+    eprintln!("nhi: {id} suppressed until {expires}");
+    Ok(exit::CLEAN)
 }

@@ -361,3 +361,76 @@ fn findings_show_the_estates_risks_with_owasp_ids_and_references() {
         ]
     );
 }
+
+#[test]
+fn a_suppressed_finding_is_hidden_until_it_expires_and_keeps_its_reason() {
+    let run = run();
+    let nhi = |args: &[&str]| {
+        Command::cargo_bin("nhi")
+            .unwrap()
+            .args(args)
+            .arg("--db")
+            .arg(&run.db)
+            .output()
+            .unwrap()
+    };
+    let list = |extra: &[&str]| -> Vec<Value> {
+        let mut args = vec!["findings", "--format", "json"];
+        args.extend_from_slice(extra);
+        serde_json::from_slice(&nhi(&args).stdout).unwrap()
+    };
+    let before = list(&[]);
+    let target = before
+        .iter()
+        .find(|f| f["rule"] == "static-cloud-key-in-ci")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let expires = (jiff::Zoned::now().date() + jiff::Span::new().days(30)).to_string();
+    let out = nhi(&[
+        "findings",
+        "suppress",
+        &target,
+        "--reason",
+        "legacy host retires in December",
+        "--expires",
+        &expires,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = list(&[]);
+    assert_eq!(after.len() + 1, before.len());
+    assert!(after.iter().all(|f| f["id"] != target.as_str()));
+    let all = list(&["--include-suppressed"]);
+    let shown = all.iter().find(|f| f["id"] == target.as_str()).unwrap();
+    assert!(
+        shown["status"]
+            .as_str()
+            .unwrap()
+            .contains("legacy host retires in December"),
+        "{shown:#}"
+    );
+    // Refused: no reason, a past date, more than a year ahead.
+    for (reason, date) in [
+        ("", expires.as_str()),
+        ("r", "2020-01-01"),
+        ("r", "2099-01-01"),
+    ] {
+        let out = nhi(&[
+            "findings",
+            "suppress",
+            &target,
+            "--reason",
+            reason,
+            "--expires",
+            date,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{reason:?} {date}");
+    }
+    assert!(nhi(&["findings", "unsuppress", &target]).status.success());
+    assert_eq!(list(&[]).len(), before.len());
+}

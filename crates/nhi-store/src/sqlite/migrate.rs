@@ -29,6 +29,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "inventory",
         sql: include_str!("../../migrations/sqlite/V2__inventory.sql"),
     },
+    Migration {
+        version: 3,
+        name: "finding_suppressions",
+        sql: include_str!("../../migrations/sqlite/V3__finding_suppressions.sql"),
+    },
 ];
 
 pub(crate) fn latest_version() -> u32 {

@@ -359,6 +359,81 @@ impl InventoryStore for SqliteStore {
         Ok(out)
     }
 
+    fn suppress_finding(
+        &mut self,
+        suppression: &crate::FindingSuppression,
+    ) -> Result<(), StoreError> {
+        const CONTEXT: &str = "recording a suppression";
+        self.conn
+            .execute(
+                "INSERT INTO finding_suppressions (finding_id, reason, expires, created_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (finding_id) DO UPDATE SET reason = excluded.reason,
+                     expires = excluded.expires, created_at = excluded.created_at",
+                params![
+                    suppression.finding_id,
+                    suppression.reason,
+                    suppression.expires.to_string(),
+                    suppression.created_at.to_string()
+                ],
+            )
+            .context(CONTEXT)?;
+        Ok(())
+    }
+
+    fn unsuppress_finding(&mut self, finding_id: &str) -> Result<bool, StoreError> {
+        let removed = self
+            .conn
+            .execute(
+                "DELETE FROM finding_suppressions WHERE finding_id = ?1",
+                params![finding_id],
+            )
+            .context("removing a suppression")?;
+        Ok(removed > 0)
+    }
+
+    fn finding_suppressions(&self) -> Result<Vec<crate::FindingSuppression>, StoreError> {
+        const CONTEXT: &str = "reading suppressions";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT finding_id, reason, expires, created_at FROM finding_suppressions
+                 ORDER BY finding_id",
+            )
+            .context(CONTEXT)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                ))
+            })
+            .context(CONTEXT)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (finding_id, reason, expires, created_at) = row.context(CONTEXT)?;
+            let corrupt = |column: &'static str, reason: String| StoreError::Corrupt {
+                table: "finding_suppressions",
+                column,
+                row: finding_id.clone(),
+                reason,
+            };
+            out.push(crate::FindingSuppression {
+                expires: expires
+                    .parse()
+                    .map_err(|e: jiff::Error| corrupt("expires", e.to_string()))?,
+                created_at: created_at
+                    .parse()
+                    .map_err(|e: jiff::Error| corrupt("created_at", e.to_string()))?,
+                finding_id: finding_id.clone(),
+                reason,
+            });
+        }
+        Ok(out)
+    }
+
     fn codeowners(&self) -> Result<Vec<(String, String)>, StoreError> {
         const CONTEXT: &str = "reading CODEOWNERS";
         let mut stmt = self

@@ -19,8 +19,10 @@ use nhi_model::{
 use nhi_policy::Policy;
 use serde::Serialize;
 
+mod privilege;
 mod risk;
 
+pub use privilege::{Tier, tier_of as privilege_tier_of};
 pub use risk::{Risk, RiskFactor, score, tier_of};
 
 /// One judged risk about an identity, a platform credential or a consumer.
@@ -322,81 +324,44 @@ fn owners(identity: &Identity, policy: &Policy, out: &mut Findings) {
 }
 
 fn privilege(identity: &Identity, graph: &Graph, out: &mut Findings) {
-    const ADMIN_ROLES: &[&str] = &[
-        "roles/owner",
-        "roles/editor",
-        "Owner",
-        "Contributor",
-        "User Access Administrator",
-        "cluster-admin",
-        "RoleManagement.ReadWrite.Directory",
-        "Application.ReadWrite.All",
-        "AppRoleAssignment.ReadWrite.All",
-        "Directory.ReadWrite.All",
-    ];
-    if identity.kind == IdentityKind::Human {
+    let Some((tier, reasons)) = privilege::tier_of(identity, graph) else {
         return;
-    }
-    let mut evidence = Vec::new();
-    if identity.attributes.get("privilege").map(String::as_str) == Some("admin") {
-        evidence.push(format!(
-            "grants every action on every resource via {}",
-            identity
-                .attributes
-                .get("admin_via")
-                .map(String::as_str)
-                .unwrap_or("its policies")
-        ));
-    }
-    for grant in graph
-        .inventory
-        .grants
-        .iter()
-        .filter(|g| g.identity == identity.id && ADMIN_ROLES.contains(&g.role.as_str()))
-    {
-        evidence.push(format!(
-            "{} {} on {}{}",
-            grant.kind,
-            grant.role,
-            grant.scope,
-            grant
-                .condition
-                .as_ref()
-                .map(|c| format!(" if {c}"))
-                .unwrap_or_default()
-        ));
-    }
-    if evidence.is_empty()
-        && let Some(techniques) = identity.attributes.get("escalations")
-    {
-        let mut lines: Vec<String> = identity
-            .attributes
-            .get("escalation_evidence")
-            .map(|e| e.split(" | ").take(5).map(str::to_string).collect())
-            .unwrap_or_default();
-        lines.insert(0, format!("escalation techniques: {techniques}"));
-        out.push(
-            "privilege-escalation",
-            OwaspNhi::Nhi5,
-            Severity::High,
-            &identity.id,
-            &identity.name,
-            identity.provider,
-            lines,
-            "Remove the permissions-management actions (or scope iam:PassRole to the roles the workload must pass); an NHI should not be able to change IAM.",
-        );
-    }
-    if !evidence.is_empty() {
-        out.push(
+    };
+    match tier {
+        privilege::Tier::Admin => out.push(
             "admin-privilege",
             OwaspNhi::Nhi5,
             Severity::High,
             &identity.id,
             &identity.name,
             identity.provider,
-            evidence,
-            "Replace administrator rights with a policy of the actions the workload uses (AWS: generate one from CloudTrail with IAM Access Analyzer; GCP: a predefined role; Azure: a scoped built-in role).",
-        );
+            reasons,
+            "Replace administrator rights with a policy of the actions the workload uses (AWS: generate one from CloudTrail with IAM Access Analyzer; GCP: a predefined role; Azure: a scoped built-in role; Kubernetes: a namespaced Role).",
+        ),
+        privilege::Tier::PermissionsManagement => {
+            let mut lines = reasons;
+            if let Some(techniques) = identity.attributes.get("escalations") {
+                lines.push(format!("escalation techniques: {techniques}"));
+                lines.extend(
+                    identity
+                        .attributes
+                        .get("escalation_evidence")
+                        .into_iter()
+                        .flat_map(|e| e.split(" | ").take(5).map(str::to_string)),
+                );
+            }
+            out.push(
+                "privilege-escalation",
+                OwaspNhi::Nhi5,
+                Severity::High,
+                &identity.id,
+                &identity.name,
+                identity.provider,
+                lines,
+                "Remove the permissions-management rights (IAM changes, role assignment, token creation, RBAC escalate/bind/impersonate, pods/exec); scope iam:PassRole or actAs to the exact roles the workload must pass.",
+            );
+        }
+        _ => {}
     }
 }
 

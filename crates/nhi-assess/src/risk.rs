@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use nhi_graph::Graph;
-use nhi_model::{ConsumerKind, Identity, LinkKind};
+use nhi_model::{ConsumerKind, LinkKind};
 use nhi_policy::Policy;
 use serde::Serialize;
 
@@ -135,17 +135,9 @@ pub fn score(
         // One rule counts once per identity, at its highest weight.
         list.sort_by(|a, b| (&a.name, b.points).cmp(&(&b.name, a.points)));
         list.dedup_by(|a, b| a.name == b.name);
-        let admin = is_admin(identity, graph);
-        let privilege_tier = if admin {
-            "admin".to_string()
-        } else {
-            identity
-                .attributes
-                .get("effective_privilege_tier")
-                .or_else(|| identity.attributes.get("privilege_tier"))
-                .cloned()
-                .unwrap_or_else(|| "unassessed".into())
-        };
+        let privilege_tier = crate::privilege::tier_of(identity, graph)
+            .map(|(tier, _)| tier.as_str().to_string())
+            .unwrap_or_else(|| "unassessed".into());
         let (points, why) = match privilege_tier.as_str() {
             "admin" => (ADMIN_POINTS, "can do anything in its account or scope"),
             "permissions_management" => (
@@ -215,19 +207,4 @@ pub fn score(
         );
     }
     out
-}
-
-fn is_admin(identity: &Identity, graph: &Graph) -> bool {
-    identity.attributes.get("privilege").map(String::as_str) == Some("admin")
-        || graph.inventory.grants.iter().any(|g| {
-            g.identity == identity.id
-                && matches!(
-                    g.role.as_str(),
-                    "roles/owner"
-                        | "Owner"
-                        | "cluster-admin"
-                        | "User Access Administrator"
-                        | "RoleManagement.ReadWrite.Directory"
-                )
-        })
 }

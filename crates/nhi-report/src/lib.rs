@@ -1,4 +1,5 @@
-//! Renders scan results as table, JSON, JSON Lines, SARIF 2.1.0, CSV and Markdown.
+//! Renders scan results as table, JSON, JSON Lines, SARIF 2.1.0, CSV and Markdown, and
+//! the assessment report as HTML, Markdown and JSON.
 //!
 //! Every format is built from the same [`Report`] and the same ordering (most severe
 //! first, then path, line and column of the primary sighting), so two formats of one scan
@@ -23,9 +24,10 @@
 //!   spreadsheet does not run a crafted file name as a formula.
 //! - **Markdown** and **table** are for people; their layout may change between versions.
 //!
-//! HTML is planned: it becomes one more [`Format`] variant and one more module beside the
-//! others, reusing the shared ordering and location helpers in `view`.
+//! The assessment report (`nhi report`) is a separate document with its own input and
+//! formats (HTML, Markdown, JSON): see [`render_assessment`] and [`AssessmentReport`].
 
+mod assessment;
 mod csv_out;
 mod json;
 mod markdown;
@@ -33,6 +35,11 @@ mod sarif;
 mod table;
 mod view;
 
+pub use assessment::{
+    AiIntegration, AssessmentFormat, AssessmentReport, RISK_TIERS, ReportCredential, ReportFactor,
+    ReportFinding, ReportIdentity, TOP_AI_INTEGRATIONS, TOP_RISKS, UnknownAssessmentFormat,
+    render_assessment,
+};
 use nhi_model::{Consumer, CredentialKind, Finding, OwaspNhi, Provider, ScanSummary, Severity};
 
 /// An output format.

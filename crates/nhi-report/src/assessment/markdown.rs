@@ -3,9 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{
-    View, factor_short, owasp_list, ReportCredential, ReportIdentity, FindingView,
-};
+use super::{FindingView, ReportCredential, ReportIdentity, View, factor_short, owasp_list};
 use crate::markdown::text;
 
 pub(super) fn render(view: &View) -> String {
@@ -31,7 +29,11 @@ fn list(values: &[String]) -> String {
     if values.is_empty() {
         "-".to_string()
     } else {
-        values.iter().map(|v| text(v)).collect::<Vec<_>>().join(", ")
+        values
+            .iter()
+            .map(|v| text(v))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -225,7 +227,11 @@ fn write_identity(
         text(&identity.kind)
     )?;
     writeln!(doc, "- Account: {}", opt(identity.account.as_deref()))?;
-    writeln!(doc, "- Environment: {}", opt(identity.environment.as_deref()))?;
+    writeln!(
+        doc,
+        "- Environment: {}",
+        opt(identity.environment.as_deref())
+    )?;
     if identity.owners.is_empty() {
         writeln!(doc, "- Owners: none recorded")?;
     } else {

@@ -417,13 +417,20 @@ impl<'a> View<'a> {
 
         let mut findings: Vec<&ReportFinding> = report.findings.iter().collect();
         findings.sort_by(|a, b| {
-            (Reverse(a.severity), a.owasp, &a.rule, &a.subject_name, &a.id).cmp(&(
-                Reverse(b.severity),
-                b.owasp,
-                &b.rule,
-                &b.subject_name,
-                &b.id,
-            ))
+            (
+                Reverse(a.severity),
+                a.owasp,
+                &a.rule,
+                &a.subject_name,
+                &a.id,
+            )
+                .cmp(&(
+                    Reverse(b.severity),
+                    b.owasp,
+                    &b.rule,
+                    &b.subject_name,
+                    &b.id,
+                ))
         });
 
         let mut ai_integrations: Vec<&AiIntegration> = report.ai_integrations.iter().collect();
@@ -458,10 +465,7 @@ impl<'a> View<'a> {
 
     /// The finding with this ID, if the report has it.
     fn finding(&self, id: &str) -> Option<&ReportFinding> {
-        self.findings
-            .iter()
-            .map(|f| f.finding)
-            .find(|f| f.id == id)
+        self.findings.iter().map(|f| f.finding).find(|f| f.id == id)
     }
 
     /// The 1-based position of a finding in the findings list (for HTML anchors).
@@ -509,8 +513,10 @@ impl<'a> Summary<'a> {
         let by_provider = providers
             .into_iter()
             .map(|provider| {
-                let mine: Vec<&&ReportIdentity> =
-                    identities.iter().filter(|i| i.provider == provider).collect();
+                let mine: Vec<&&ReportIdentity> = identities
+                    .iter()
+                    .filter(|i| i.provider == provider)
+                    .collect();
                 ProviderRow {
                     provider,
                     total: mine.len(),

@@ -86,6 +86,10 @@ pub fn annotate(
                 attributes.insert("effective_privilege_via".into(), via.clone());
             }
         }
+        // Blast radius beyond its own policies: the roles it can become.
+        if !access.assumable_roles.is_empty() {
+            attributes.insert("assumable_roles".into(), access.assumable_roles.join(","));
+        }
         if access.tier == PrivilegeTier::Admin {
             attributes.insert("privilege".into(), "admin".into());
         }

@@ -640,7 +640,11 @@ fn compliance_matrix(findings: &[&ReportFinding]) -> Vec<FrameworkMatrix> {
                     }
                 })
                 .collect();
-            controls.sort_by(|a, b| cmp_control_ids(a.id, b.id));
+            controls.sort_by(|a, b| {
+                csf_function_rank(framework, a.id)
+                    .cmp(&csf_function_rank(framework, b.id))
+                    .then_with(|| cmp_control_ids(a.id, b.id))
+            });
             FrameworkMatrix {
                 framework,
                 title: framework.title(),
@@ -648,6 +652,19 @@ fn compliance_matrix(findings: &[&ReportFinding]) -> Vec<FrameworkMatrix> {
             }
         })
         .collect()
+}
+
+/// NIST CSF 2.0 lists its functions as Govern, Identify, Protect, Detect, Respond,
+/// Recover; subcategories follow that order rather than the alphabet.
+fn csf_function_rank(framework: Framework, id: &str) -> usize {
+    const FUNCTIONS: [&str; 6] = ["GV.", "ID.", "PR.", "DE.", "RS.", "RC."];
+    if framework != Framework::NistCsf2 {
+        return 0;
+    }
+    FUNCTIONS
+        .iter()
+        .position(|f| id.starts_with(f))
+        .unwrap_or(FUNCTIONS.len())
 }
 
 /// `NHI1, NHI5`.

@@ -1,5 +1,5 @@
 //! Renders scan results as table, JSON, JSON Lines, SARIF 2.1.0, CSV and Markdown, and
-//! the assessment report as HTML, Markdown and JSON.
+//! the assessment report as HTML, Markdown, JSON and CSV.
 //!
 //! Every format is built from the same [`Report`] and the same ordering (most severe
 //! first, then path, line and column of the primary sighting), so two formats of one scan
@@ -25,7 +25,7 @@
 //! - **Markdown** and **table** are for people; their layout may change between versions.
 //!
 //! The assessment report (`nhi report`) is a separate document with its own input and
-//! formats (HTML, Markdown, JSON): see [`render_assessment`] and [`AssessmentReport`].
+//! formats (HTML, Markdown, JSON, CSV): see [`render_assessment`] and [`AssessmentReport`].
 
 mod assessment;
 mod csv_out;

@@ -449,6 +449,29 @@ fn snapshot_json() {
 }
 
 #[test]
+fn snapshot_csv() {
+    insta::assert_snapshot!(render(&estate().report(), AssessmentFormat::Csv));
+}
+
+#[test]
+fn csv_has_one_row_per_finding_and_defuses_formulas() {
+    let mut estate = estate();
+    estate.findings[0].subject_name = s("=HYPERLINK(\"x\")");
+    let csv = render(&estate.report(), AssessmentFormat::Csv);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(&header[0], "id");
+    assert_eq!(&header[header.len() - 1], "nist_800_207");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), estate.findings.len());
+    assert_eq!(&rows[0][1], "critical");
+    assert!(rows.iter().any(|r| &r[8] == "'=HYPERLINK(\"x\")"));
+    let iso = header.iter().position(|h| h == "iso_27001_2022").unwrap();
+    let admin = rows.iter().find(|r| &r[4] == "admin-access").unwrap();
+    assert_eq!(&admin[iso], "A.8.2; A.5.15; A.5.18");
+}
+
+#[test]
 fn no_format_contains_a_secret() {
     let estate = estate();
     for &format in AssessmentFormat::ALL {

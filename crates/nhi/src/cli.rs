@@ -38,6 +38,9 @@ pub enum Command {
     /// trust, static CI keys, reuse, environment mixing, human use).
     #[command(args_conflicts_with_subcommands = true)]
     Findings(FindingsArgs),
+    /// The assessment report: executive summary, AI integrations, a card per identity,
+    /// findings with their references, and the compliance matrix.
+    Report(ReportArgs),
     /// The nhi.toml policy: thresholds, environments, sensitive accounts, owner rules.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -326,4 +329,26 @@ pub enum FindingsAction {
         #[arg(long, value_name = "PATH", env = "NHI_DB")]
         db: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportOutput {
+    /// One self-contained HTML file (inline CSS and SVG charts; loads nothing).
+    Html,
+    #[value(alias = "markdown")]
+    Md,
+    Json,
+    /// One row per finding.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(short, long, value_enum, default_value_t = ReportOutput::Html)]
+    pub format: ReportOutput,
+    /// Write here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

@@ -16,23 +16,23 @@ use crate::inventory_cmd::{load_graph, open_store};
 
 /// One finding of either kind, as `nhi findings` prints it.
 #[derive(Debug, Serialize)]
-struct Row {
-    id: String,
+pub(crate) struct Row {
+    pub(crate) id: String,
     /// `scan` (a secret found in files or history) or `inventory` (judged from the
     /// correlated platform inventory).
-    source: &'static str,
-    rule: String,
-    title: String,
-    severity: Severity,
-    owasp: OwaspNhi,
-    owasp_title: &'static str,
-    subject: String,
-    subject_name: String,
-    evidence: Vec<String>,
-    fix: String,
-    references: BTreeMap<String, Vec<String>>,
+    pub(crate) source: &'static str,
+    pub(crate) rule: String,
+    pub(crate) title: String,
+    pub(crate) severity: Severity,
+    pub(crate) owasp: OwaspNhi,
+    pub(crate) owasp_title: &'static str,
+    pub(crate) subject: String,
+    pub(crate) subject_name: String,
+    pub(crate) evidence: Vec<String>,
+    pub(crate) fix: String,
+    pub(crate) references: BTreeMap<String, Vec<String>>,
     /// `open`, or `suppressed until DATE: reason`.
-    status: String,
+    pub(crate) status: String,
 }
 
 pub fn findings(args: &FindingsArgs) -> Result<u8> {
@@ -53,61 +53,7 @@ pub fn findings(args: &FindingsArgs) -> Result<u8> {
         }
         None => {}
     }
-    let policy = load_policy(args.store.policy.as_deref())?;
-    let graph = load_graph(&args.store)?;
-    let now = jiff::Timestamp::now();
-    let mut rows: Vec<Row> = nhi_assess::assess(&graph, &policy, now)
-        .into_iter()
-        .map(|f| Row {
-            id: f.id,
-            source: "inventory",
-            rule: f.rule.to_string(),
-            title: f.title,
-            severity: f.severity,
-            owasp: f.owasp,
-            owasp_title: f.owasp.title(),
-            subject: f.subject,
-            subject_name: f.subject_name,
-            evidence: f.evidence,
-            fix: f.fix,
-            references: f.references,
-            status: "open".into(),
-        })
-        .collect();
-    let store = open_store(args.store.db.as_deref())?;
-    for stored in store.findings(&FindingFilter {
-        min_severity: None,
-        status: Some("open".into()),
-    })? {
-        let f = stored.finding;
-        let place = f
-            .primary_sighting()
-            .map(|s| format!("{}:{}", s.path, s.line))
-            .unwrap_or_default();
-        rows.push(Row {
-            id: f.id.to_string(),
-            source: "scan",
-            rule: f.rule.clone(),
-            title: f.title.clone(),
-            severity: f.severity,
-            owasp: f.owasp,
-            owasp_title: f.owasp.title(),
-            subject: f.fingerprint.to_string(),
-            subject_name: format!("{} {place}", f.preview),
-            evidence: f
-                .evidence
-                .iter()
-                .map(|e| format!("{}: {}", e.label, e.value))
-                .collect(),
-            fix: f.fix.clone(),
-            references: if f.references.is_empty() {
-                nhi_model::reference_ids(f.owasp)
-            } else {
-                f.references.clone()
-            },
-            status: "open".into(),
-        });
-    }
+    let mut rows = collect_rows(&args.store, args.include_suppressed)?;
     let owasp = args
         .owasp
         .as_deref()
@@ -120,19 +66,6 @@ pub fn findings(args: &FindingsArgs) -> Result<u8> {
         .map(|s| s.parse::<Severity>())
         .transpose()
         .map_err(|e| anyhow::anyhow!("--min-severity: {e}"))?;
-    let today = jiff::Zoned::now().date();
-    let suppressions = store.finding_suppressions()?;
-    for row in &mut rows {
-        if let Some(s) = suppressions
-            .iter()
-            .find(|s| s.finding_id == row.id && s.applies_on(today))
-        {
-            row.status = format!("suppressed until {}: {}", s.expires, s.reason);
-        }
-    }
-    if !args.include_suppressed {
-        rows.retain(|r| r.status == "open");
-    }
     rows.retain(|r| {
         owasp.is_none_or(|o| r.owasp == o)
             && min_severity.is_none_or(|s| r.severity >= s)
@@ -250,4 +183,81 @@ fn suppress(id: &str, reason: &str, expires: &str, db: Option<&Path>) -> Result<
     })?;
     eprintln!("nhi: {id} suppressed until {expires}");
     Ok(exit::CLEAN)
+}
+
+/// Every finding, scan and inventory, with its suppression status; suppressed ones only
+/// when asked for.
+pub(crate) fn collect_rows(
+    store_args: &crate::cli::StoreArgs,
+    include_suppressed: bool,
+) -> Result<Vec<Row>> {
+    let policy = load_policy(store_args.policy.as_deref())?;
+    let graph = load_graph(store_args)?;
+    let now = jiff::Timestamp::now();
+    let mut rows: Vec<Row> = nhi_assess::assess(&graph, &policy, now)
+        .into_iter()
+        .map(|f| Row {
+            id: f.id,
+            source: "inventory",
+            rule: f.rule.to_string(),
+            title: f.title,
+            severity: f.severity,
+            owasp: f.owasp,
+            owasp_title: f.owasp.title(),
+            subject: f.subject,
+            subject_name: f.subject_name,
+            evidence: f.evidence,
+            fix: f.fix,
+            references: f.references,
+            status: "open".into(),
+        })
+        .collect();
+    let store = open_store(store_args.db.as_deref())?;
+    for stored in store.findings(&FindingFilter {
+        min_severity: None,
+        status: Some("open".into()),
+    })? {
+        let f = stored.finding;
+        let place = f
+            .primary_sighting()
+            .map(|s| format!("{}:{}", s.path, s.line))
+            .unwrap_or_default();
+        rows.push(Row {
+            id: f.id.to_string(),
+            source: "scan",
+            rule: f.rule.clone(),
+            title: f.title.clone(),
+            severity: f.severity,
+            owasp: f.owasp,
+            owasp_title: f.owasp.title(),
+            subject: f.fingerprint.to_string(),
+            subject_name: format!("{} {place}", f.preview),
+            evidence: f
+                .evidence
+                .iter()
+                .map(|e| format!("{}: {}", e.label, e.value))
+                .collect(),
+            fix: f.fix.clone(),
+            references: if f.references.is_empty() {
+                nhi_model::reference_ids(f.owasp)
+            } else {
+                f.references.clone()
+            },
+            status: "open".into(),
+        });
+    }
+    let today = jiff::Zoned::now().date();
+    let suppressions = store.finding_suppressions()?;
+    for row in &mut rows {
+        if let Some(s) = suppressions
+            .iter()
+            .find(|s| s.finding_id == row.id && s.applies_on(today))
+        {
+            row.status = format!("suppressed until {}: {}", s.expires, s.reason);
+        }
+    }
+    if !include_suppressed {
+        rows.retain(|r| r.status == "open");
+    }
+    Ok(rows)
 }

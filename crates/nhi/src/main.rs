@@ -7,6 +7,7 @@ mod findings_cmd;
 mod inventory_cmd;
 mod policy_cmd;
 mod progress;
+mod report_cmd;
 mod scan_cmd;
 
 use std::process::ExitCode;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         cli::Command::Show(args) => inventory_cmd::show(&args),
         cli::Command::Graph(args) => inventory_cmd::graph(&args),
         cli::Command::Findings(args) => findings_cmd::findings(&args),
+        cli::Command::Report(args) => report_cmd::report(&args),
         cli::Command::Policy(cli::PolicyCommand::Check { file }) => {
             policy_cmd::check(file.as_deref())
         }

@@ -172,6 +172,14 @@ fn no_planted_secret_reaches_any_output_or_the_store() {
         let out = query(&["graph", "--format", format]);
         written.push((format!("graph {format}"), out.stdout));
     }
+    for format in ["json", "csv"] {
+        let out = query(&["findings", "--format", format]);
+        written.push((format!("findings {format}"), out.stdout));
+    }
+    for format in ["html", "md", "json", "csv"] {
+        let out = query(&["report", "--format", format]);
+        written.push((format!("report {format}"), out.stdout));
+    }
     let identities: Vec<serde_json::Value> = serde_json::from_slice(&inventory_json).unwrap();
     assert!(
         identities.len() * 10 >= manifest.planted.len() * 5,

@@ -434,3 +434,48 @@ fn a_suppressed_finding_is_hidden_until_it_expires_and_keeps_its_reason() {
     assert!(nhi(&["findings", "unsuppress", &target]).status.success());
     assert_eq!(list(&[]).len(), before.len());
 }
+
+#[test]
+fn the_report_covers_every_owasp_risk_and_is_self_contained() {
+    let run = run();
+    let report = |format: &str| {
+        let out = Command::cargo_bin("nhi")
+            .unwrap()
+            .args(["report", "--format", format, "--db"])
+            .arg(&run.db)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: Value = serde_json::from_str(&report("json")).unwrap();
+    let coverage = json["summary"]["owasp_coverage"].as_array().unwrap();
+    assert_eq!(coverage.len(), 10);
+    assert!(
+        coverage
+            .iter()
+            .all(|row| row["findings"].as_u64().unwrap() > 0),
+        "{coverage:#?}"
+    );
+    let ai = json["ai_integrations"].as_array().unwrap();
+    assert!(
+        ai.iter().any(|a| a["name"] == "openai-docs-search"
+            && a["reaches"][0].as_str().unwrap().contains("support-bot")),
+        "{ai:#?}"
+    );
+    let html = report("html");
+    assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..100]);
+    // URLs appear as text (evidence names API endpoints); nothing is loaded from one.
+    assert!(!html.contains(" src="));
+    assert!(!html.contains("href=\"http"));
+    assert!(!html.contains("<link"));
+    assert!(!html.contains("<script"));
+    assert!(html.contains("<svg"));
+    let md = report("md");
+    assert!(md.contains("NHI10"));
+    assert!(md.contains("alice-chen-cli"));
+}

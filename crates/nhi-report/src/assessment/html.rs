@@ -209,7 +209,7 @@ fn bar_chart(doc: &mut String, id: &str, title: &str, bars: &[Bar]) -> std::fmt:
     )?;
     writeln!(
         doc,
-        r#"<svg role="img" viewBox="0 0 {width} {height}" aria-labelledby="{id}-title {id}-desc" aria-label="{}">"#,
+        r#"<svg role="img" viewBox="0 0 {width} {height}" aria-label="{}" aria-describedby="{id}-desc">"#,
         esc(title)
     )?;
     writeln!(doc, r#"<title id="{id}-title">{}</title>"#, esc(title))?;
@@ -261,7 +261,16 @@ fn write_summary(view: &View, doc: &mut String) -> std::fmt::Result {
             label: t.tier.to_string(),
             value: t.count,
             colour: bar_colour(t.tier),
-            description: format!("{}: {} identities", t.tier, t.count),
+            description: format!(
+                "{}: {} {}",
+                t.tier,
+                t.count,
+                if t.count == 1 {
+                    "identity"
+                } else {
+                    "identities"
+                }
+            ),
         })
         .collect();
     bar_chart(doc, "chart-tiers", "NHIs by risk tier", &tier_bars)?;
@@ -275,7 +284,15 @@ fn write_summary(view: &View, doc: &mut String) -> std::fmt::Result {
                 &row.worst_severity
                     .map_or("none".to_string(), |s| s.to_string()),
             ),
-            description: format!("{} {}: {} findings", row.id, row.title, row.findings),
+            description: match row.worst_severity {
+                Some(worst) => format!(
+                    "{} {}: {}, worst {worst}",
+                    row.id,
+                    row.title,
+                    crate::view::plural(row.findings, "finding")
+                ),
+                None => format!("{} {}: no findings", row.id, row.title),
+            },
         })
         .collect();
     bar_chart(
@@ -449,7 +466,7 @@ fn write_identity(
     )?;
     writeln!(
         doc,
-        r#"<h3 id="identity-{number}-h">{}. {} {} <span class="num">{}</span></h3>"#,
+        r#"<h3 id="identity-{number}-h">{}. {} {} <span class="score">score {}</span></h3>"#,
         number,
         esc(&identity.name),
         badge(&identity.risk_tier),
@@ -545,7 +562,7 @@ fn write_identity(
         writeln!(doc, "<p>No findings.</p>")?;
     } else {
         writeln!(doc, "<ul>")?;
-        for id in &identity.finding_ids {
+        for id in view.identity_finding_ids(identity) {
             match (view.finding(id), view.finding_number(id)) {
                 (Some(finding), Some(n)) => writeln!(
                     doc,

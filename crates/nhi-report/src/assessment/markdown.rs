@@ -293,7 +293,7 @@ fn write_identity(
     } else {
         writeln!(doc, "Findings:")?;
         writeln!(doc)?;
-        for id in &identity.finding_ids {
+        for id in view.identity_finding_ids(identity) {
             match view.finding(id) {
                 Some(finding) => writeln!(
                     doc,

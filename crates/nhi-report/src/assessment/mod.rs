@@ -1,5 +1,5 @@
 //! The assessment report (`nhi report`): what an organisation's non-human identities
-//! look like, as HTML, Markdown or JSON.
+//! look like, as HTML, Markdown, JSON or CSV.
 //!
 //! Pure data in, text out: the caller fills an [`AssessmentReport`] (from the identity
 //! graph, the risk scores and the findings) and every format is rendered from the same
@@ -15,12 +15,16 @@
 //! 4. **Findings**, most severe first, each with its compliance references.
 //! 5. **Compliance matrix**: per framework, control → findings → status.
 //!
+//! CSV is the exception: one row per finding (section 4 only), with one column of
+//! compliance references per framework, for spreadsheets and ticket imports.
+//!
 //! The JSON document holds the same derived view and lists *every* AI integration
 //! (sorted by risk); HTML and Markdown show the top five and say how many were left out.
 //!
 //! No secret can appear: the input types only carry redacted previews and external IDs.
 //! All input text is escaped in HTML and Markdown.
 
+mod csv_findings;
 mod html;
 mod markdown;
 
@@ -178,6 +182,8 @@ pub enum AssessmentFormat {
     Markdown,
     /// One JSON document with the derived view.
     Json,
+    /// The findings alone, one row each, with their compliance references.
+    Csv,
 }
 
 impl AssessmentFormat {
@@ -186,6 +192,7 @@ impl AssessmentFormat {
         AssessmentFormat::Html,
         AssessmentFormat::Markdown,
         AssessmentFormat::Json,
+        AssessmentFormat::Csv,
     ];
 
     /// The canonical name, as accepted by [`str::parse`].
@@ -194,6 +201,7 @@ impl AssessmentFormat {
             AssessmentFormat::Html => "html",
             AssessmentFormat::Markdown => "md",
             AssessmentFormat::Json => "json",
+            AssessmentFormat::Csv => "csv",
         }
     }
 
@@ -203,6 +211,7 @@ impl AssessmentFormat {
             AssessmentFormat::Html => "html",
             AssessmentFormat::Markdown => "md",
             AssessmentFormat::Json => "json",
+            AssessmentFormat::Csv => "csv",
         }
     }
 }
@@ -215,7 +224,7 @@ impl std::fmt::Display for AssessmentFormat {
 
 /// An assessment format name that is not one of ours.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown assessment report format `{0}`; expected one of: html, md, json")]
+#[error("unknown assessment report format `{0}`; expected one of: html, md, json, csv")]
 pub struct UnknownAssessmentFormat(pub String);
 
 impl std::str::FromStr for AssessmentFormat {
@@ -227,6 +236,7 @@ impl std::str::FromStr for AssessmentFormat {
             "html" | "htm" => Ok(AssessmentFormat::Html),
             "md" | "markdown" => Ok(AssessmentFormat::Markdown),
             "json" => Ok(AssessmentFormat::Json),
+            "csv" => Ok(AssessmentFormat::Csv),
             _ => Err(UnknownAssessmentFormat(s.to_string())),
         }
     }
@@ -246,6 +256,7 @@ pub fn render_assessment(
             serde_json::to_writer_pretty(&mut *out, &view)?;
             out.write_all(b"\n")?;
         }
+        AssessmentFormat::Csv => csv_findings::render(&view, out)?,
     }
     out.flush()?;
     Ok(())
@@ -474,6 +485,14 @@ impl<'a> View<'a> {
             .iter()
             .position(|f| f.finding.id == id)
             .map(|i| i + 1)
+    }
+
+    /// An identity's finding IDs in the findings list's order (most severe first); IDs
+    /// the report does not hold come last, in their given order.
+    fn identity_finding_ids<'i>(&self, identity: &'i ReportIdentity) -> Vec<&'i str> {
+        let mut ids: Vec<&str> = identity.finding_ids.iter().map(String::as_str).collect();
+        ids.sort_by_key(|id| self.finding_number(id).unwrap_or(usize::MAX));
+        ids
     }
 
     /// The integrations HTML and Markdown show, and how many they leave out.

@@ -377,14 +377,8 @@ fn human_use(identity: &Identity, graph: &Graph, out: &mut Findings) {
         return;
     }
     let active_keys = graph
-        .inventory
-        .credentials
-        .values()
-        .filter(|c| {
-            c.identity == identity.id
-                && c.kind == CredentialKind::AccessKey
-                && c.status == LifecycleStatus::Active
-        })
+        .credentials_of(&identity.id)
+        .filter(|c| c.kind == CredentialKind::AccessKey && c.status == LifecycleStatus::Active)
         .count();
     if active_keys > 0 {
         out.push(
@@ -564,6 +558,8 @@ fn multiple_active_keys(graph: &Graph, out: &mut Findings) {
 }
 
 fn leaked_live(graph: &Graph, out: &mut Findings) {
+    let code_by_id: std::collections::HashMap<&str, &nhi_model::Credential> =
+        graph.code.values().map(|c| (c.id.as_str(), c)).collect();
     for link in graph
         .inventory
         .links
@@ -576,7 +572,7 @@ fn leaked_live(graph: &Graph, out: &mut Findings) {
         if !platform.status.is_live() {
             continue;
         }
-        let Some(code) = graph.code.values().find(|c| c.id.as_str() == link.from) else {
+        let Some(code) = code_by_id.get(link.from.as_str()) else {
             continue;
         };
         let holder = graph.inventory.identities.get(&platform.identity);
@@ -667,14 +663,8 @@ fn federation(graph: &Graph, out: &mut Findings) {
             continue;
         };
         let keys: Vec<&PlatformCredential> = graph
-            .inventory
-            .credentials
-            .values()
-            .filter(|c| {
-                c.identity == identity.id
-                    && c.kind == CredentialKind::AccessKey
-                    && c.status == LifecycleStatus::Active
-            })
+            .credentials_of(&identity.id)
+            .filter(|c| c.kind == CredentialKind::AccessKey && c.status == LifecycleStatus::Active)
             .collect();
         if keys.is_empty() {
             continue;
@@ -690,7 +680,14 @@ fn federation(graph: &Graph, out: &mut Findings) {
                 "{} active access key(s), while account {} already federates into {}",
                 keys.len(),
                 identity.account.as_deref().unwrap_or("?"),
-                roles.iter().cloned().collect::<Vec<_>>().join(", ")
+                {
+                    // Name a few; an account may federate into thousands of roles.
+                    let mut named: Vec<String> = roles.iter().take(3).cloned().collect();
+                    if roles.len() > 3 {
+                        named.push(format!("{} more roles", roles.len() - 3));
+                    }
+                    named.join(", ")
+                }
             )],
             "Move the workload to a role assumed through OIDC or workload identity federation, as the account's other workloads do, and delete the keys.",
         );
@@ -786,10 +783,7 @@ fn consumers(graph: &Graph, out: &mut Findings) {
             continue;
         }
         let broad: Vec<String> = graph
-            .inventory
-            .grants
-            .iter()
-            .filter(|g| g.identity == identity.id)
+            .grants_of(&identity.id)
             .filter(|g| {
                 matches!(g.kind, GrantKind::AppPermission | GrantKind::OauthScope)
                     || identity.kind == IdentityKind::GithubApp

@@ -88,12 +88,7 @@ pub fn tier_of(identity: &Identity, graph: &Graph) -> Option<(Tier, Vec<String>)
             raise(tier, why);
         }
     }
-    for grant in graph
-        .inventory
-        .grants
-        .iter()
-        .filter(|g| g.identity == identity.id)
-    {
+    for grant in graph.grants_of(&identity.id) {
         if let Some((tier, why)) = grant_tier(identity.provider, grant) {
             raise(tier, why);
         }

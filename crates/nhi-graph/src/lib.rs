@@ -72,9 +72,55 @@ pub struct Graph {
     pub code: BTreeMap<CredentialId, Credential>,
     pub consumers: Vec<Consumer>,
     pub reuse: Vec<Reuse>,
+    /// Positions in `inventory.grants` by identity, and platform credential IDs by
+    /// holder: built by [`correlate`], so per-identity questions cost what the identity
+    /// has rather than what the whole inventory has.
+    grants_at: HashMap<String, Vec<usize>>,
+    credentials_by_holder: HashMap<String, Vec<String>>,
 }
 
 impl Graph {
+    /// The grants an identity holds directly.
+    pub fn grants_of<'a>(
+        &'a self,
+        identity: &str,
+    ) -> impl Iterator<Item = &'a nhi_model::Grant> + 'a {
+        self.grants_at
+            .get(identity)
+            .into_iter()
+            .flatten()
+            .filter_map(|&at| self.inventory.grants.get(at))
+    }
+
+    /// The platform credentials an identity holds.
+    pub fn credentials_of<'a>(
+        &'a self,
+        identity: &str,
+    ) -> impl Iterator<Item = &'a PlatformCredential> + 'a {
+        self.credentials_by_holder
+            .get(identity)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.inventory.credentials.get(id))
+    }
+
+    fn build_indexes(&mut self) {
+        self.grants_at.clear();
+        for (at, grant) in self.inventory.grants.iter().enumerate() {
+            self.grants_at
+                .entry(grant.identity.clone())
+                .or_default()
+                .push(at);
+        }
+        self.credentials_by_holder.clear();
+        for credential in self.inventory.credentials.values() {
+            self.credentials_by_holder
+                .entry(credential.identity.clone())
+                .or_default()
+                .push(credential.id.clone());
+        }
+    }
+
     /// The identity a code credential belongs to, through a `same_as` or
     /// `has_credential` link.
     pub fn identity_of_code(&self, id: &str) -> Option<&Identity> {
@@ -124,6 +170,7 @@ pub fn correlate(
 
     graph.inventory = inventory;
     graph.reuse = find_reuse(&graph, options);
+    graph.build_indexes();
     graph
 }
 

@@ -21,6 +21,12 @@ pub trait ActionCatalog {
     fn access_level(&self, action: &str) -> Option<AccessLevel>;
     /// All actions, each once.
     fn actions(&self) -> Box<dyn Iterator<Item = (&str, AccessLevel)> + '_>;
+    /// The action supports no resource types, so only a statement with
+    /// `Resource: "*"` can allow it (`logs:PutResourcePolicy`, `iam:ListRoles`).
+    /// Catalogs that do not know say `false`, which never removes access.
+    fn wildcard_resource_only(&self, _action: &str) -> bool {
+        false
+    }
 }
 
 /// A catalog held in memory; handy for tests and small deployments.
@@ -121,5 +127,11 @@ impl ActionCatalog for BuiltinCatalog {
                 .iter()
                 .map(|(name, level)| (name.as_str(), *level)),
         )
+    }
+
+    fn wildcard_resource_only(&self, action: &str) -> bool {
+        nhi_aws_catalog::Catalog::builtin()
+            .lookup(action)
+            .is_some_and(|info| info.resource_types().is_empty())
     }
 }

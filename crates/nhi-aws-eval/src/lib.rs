@@ -216,6 +216,9 @@ pub struct Evaluator<'a> {
     assume_role_id: u32,
     technique_ids: Vec<Vec<u32>>,
     sensitive_ids: Vec<(SensitiveClass, Vec<u32>)>,
+    /// Actions that support no resource types: a grant on specific ARNs cannot allow
+    /// them.
+    star_only: ActionSet,
     level_sets: HashMap<Option<AccessLevel>, ActionSet>,
     admin_set: ActionSet,
 }
@@ -501,6 +504,13 @@ impl<'a> Evaluator<'a> {
             .map(|(id, _)| id as u32)
             .collect();
 
+        let star_only: ActionSet = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| catalog.wildcard_resource_only(n))
+            .map(|(id, _)| id as u32)
+            .collect();
+
         Evaluator {
             gaad,
             names,
@@ -527,6 +537,7 @@ impl<'a> Evaluator<'a> {
             sensitive_ids,
             level_sets,
             admin_set,
+            star_only,
         }
     }
 
@@ -689,7 +700,13 @@ impl<'a> Evaluator<'a> {
         let mut allowed = ActionSet::new();
         let mut unrestricted = ActionSet::new();
         for g in &a.grants {
-            allowed.union_with(&g.actions);
+            // `logs:*` on a log group grants no `logs:PutResourcePolicy`: that action
+            // takes only `Resource: "*"`.
+            if g.resources.iter().any(|r| r == "*") || !g.not_resources.is_empty() {
+                allowed.union_with(&g.actions);
+            } else {
+                allowed.union_with(&g.actions.difference(&self.star_only));
+            }
             if g.is_unrestricted() {
                 unrestricted.union_with(&g.actions);
             }

@@ -67,3 +67,38 @@ fn every_escalation_technique_names_real_actions() {
     }
     assert!(unknown.is_empty(), "not AWS actions: {unknown:#?}");
 }
+
+#[test]
+fn actions_without_resource_types_need_a_star_resource() {
+    // logs:PutResourcePolicy supports no resource types: `logs:*` on a log group
+    // cannot grant it, so the role is not a permissions manager.
+    let catalog = BuiltinCatalog::new();
+    let scoped = serde_json::json!([{
+        "Effect": "Allow",
+        "Action": "logs:*",
+        "Resource": "arn:aws:logs:*:123456789012:log-group:/billing/*"
+    }]);
+    let everywhere = serde_json::json!([{
+        "Effect": "Allow",
+        "Action": "logs:PutResourcePolicy",
+        "Resource": "*"
+    }]);
+    let details = gaad(
+        vec![
+            user("scoped", vec![doc(scoped)]),
+            user("everywhere", vec![doc(everywhere)]),
+        ],
+        vec![],
+        vec![],
+        vec![],
+    );
+    let evaluator = Evaluator::new(&details, &[], &catalog);
+    assert_eq!(
+        evaluator.evaluate(&user_arn("scoped")).unwrap().tier,
+        PrivilegeTier::DataWrite
+    );
+    assert_eq!(
+        evaluator.evaluate(&user_arn("everywhere")).unwrap().tier,
+        PrivilegeTier::PermissionsManagement
+    );
+}

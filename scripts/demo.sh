@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the bundled sample estate (README, first command): builds nhi, builds
 # the Acme monorepo's git history from examples/, scans laptops, repo, history and the
-# platform exports into the embedded store, then shows the correlated inventory.
+# platform exports into the embedded store, then shows the correlated inventory, the
+# findings, and writes the assessment report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,5 +31,10 @@ echo; echo "== nhi show slack-bot-deployer   (CI's static key: an admin whose ow
 nhi show slack-bot-deployer --db "$demo/nhi.db"
 echo; echo "== nhi show support/support-bot   (k8s service account -> IRSA role; shared by two workloads)"
 nhi show support/support-bot --db "$demo/nhi.db"
+echo; echo "== nhi findings --min-severity high   (OWASP NHI Top 10 risks, with fixes and compliance references)"
+nhi findings --db "$demo/nhi.db" --min-severity high --policy examples/nhi.toml
+nhi report --db "$demo/nhi.db" --policy examples/nhi.toml --format html --output "$demo/report.html"
+nhi report --db "$demo/nhi.db" --policy examples/nhi.toml --format md --output "$demo/report.md"
 echo >&2
+echo "Report: $demo/report.html (self-contained) and $demo/report.md" >&2
 echo "Store: $demo/nhi.db  (nhi inventory --format json|jsonl|csv; nhi graph --format dot|json|opengraph)" >&2

@@ -179,9 +179,11 @@ pub fn assess(graph: &Graph, policy: &Policy, now: Timestamp) -> Vec<InventoryFi
                 "Issue one identity per workload so that access, rotation and revocation can be scoped to one consumer.",
             )
         };
+        let code = graph.code.values().find(|c| c.id.as_str() == reuse.subject);
         let name = identities
             .get(&reuse.subject)
             .map(|i| i.name.clone())
+            .or_else(|| code.map(|c| format!("{} {}", c.provider, c.preview)))
             .unwrap_or_else(|| reuse.subject.clone());
         let provider = identities
             .get(&reuse.subject)
@@ -410,8 +412,11 @@ fn credential_lifecycle(
         .external_id
         .clone()
         .unwrap_or_else(|| credential.id.clone());
-    let holder_name = holder.map(|h| h.name.as_str()).unwrap_or("?");
-    let label = format!("{holder_name}'s {} {name}", credential.kind);
+    let label = match holder {
+        Some(h) => format!("{}'s {} {name}", h.name, credential.kind),
+        // A secret in a secret manager has no holder identity of its own.
+        None => format!("{} {name}", credential.kind),
+    };
 
     if let Some(holder) = holder
         && holder.kind == IdentityKind::Human

@@ -39,29 +39,12 @@ CS_VENV="${CS_VENV:-/var/tmp/cloudsplaining-venv}"
 RESULTS="$ROOT/benches/results"
 GEN="$ROOT/benches/gen-aws-estate.py"
 COMPARE="$ROOT/benches/compare-cloudsplaining.py"
-if [[ -n "${BENCH_DIR:-}" ]]; then
-  WORK="$BENCH_DIR"
-  mkdir -p "$WORK"
-else
-  WORK="$(mktemp -d "${TMPDIR:-/tmp}/nhi-cloudsplaining-bench.XXXXXX")"
-  trap 'rm -rf -- "$WORK"' EXIT
-fi
-
-say() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=benches/lib.sh
+source "$ROOT/benches/lib.sh"
+bench_workdir nhi-cloudsplaining-bench
 
 # ---------------------------------------------------------------- tools
-apt_updated=0
-apt_install() {
-  if [[ $apt_updated -eq 0 ]]; then
-    apt-get update -qq >/dev/null
-    apt_updated=1
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
-command -v python3 >/dev/null || { say "installing python3"; apt_install python3; }
-command -v hyperfine >/dev/null || { say "installing hyperfine"; apt_install hyperfine; }
-command -v jq >/dev/null || { say "installing jq"; apt_install jq; }
+need_tools
 
 CS="$CS_VENV/bin/cloudsplaining"
 if [[ ! -x "$CS" ]] || [[ "$("$CS_VENV/bin/pip" show cloudsplaining 2>/dev/null | sed -n 's/^Version: //p')" != "$CS_VERSION" ]]; then

@@ -28,29 +28,12 @@ RSS_RUNS="${RSS_RUNS:-3}"
 SEED="${SEED:-1}"
 RESULTS="$ROOT/benches/results"
 GEN="$ROOT/benches/gen-aws-estate.py"
-if [[ -n "${BENCH_DIR:-}" ]]; then
-  WORK="$BENCH_DIR"
-  mkdir -p "$WORK"
-else
-  WORK="$(mktemp -d "${TMPDIR:-/tmp}/nhi-inventory-bench.XXXXXX")"
-  trap 'rm -rf -- "$WORK"' EXIT
-fi
-
-say() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=benches/lib.sh
+source "$ROOT/benches/lib.sh"
+bench_workdir nhi-inventory-bench
 
 # ---------------------------------------------------------------- tools
-apt_updated=0
-apt_install() {
-  if [[ $apt_updated -eq 0 ]]; then
-    apt-get update -qq >/dev/null
-    apt_updated=1
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
-command -v python3 >/dev/null || { say "installing python3"; apt_install python3; }
-command -v hyperfine >/dev/null || { say "installing hyperfine"; apt_install hyperfine; }
-command -v jq >/dev/null || { say "installing jq"; apt_install jq; }
+need_tools
 if [[ ! -x /usr/bin/time ]]; then
   say "installing time (for peak RSS)"
   apt_install time || say "could not install time; measuring peak RSS with Python's getrusage"

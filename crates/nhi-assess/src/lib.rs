@@ -84,6 +84,11 @@ pub const RULES: &[(&str, OwaspNhi, &str)] = &[
         "a static cloud key in an account that already federates",
     ),
     (
+        "legacy-credential-format",
+        OwaspNhi::Nhi4,
+        "a key of a legacy, broadly scoped format",
+    ),
+    (
         "client-secret-not-certificate",
         OwaspNhi::Nhi4,
         "an app authenticates with a client secret",
@@ -160,6 +165,7 @@ pub fn assess(graph: &Graph, policy: &Policy, now: Timestamp) -> Vec<InventoryFi
         credential_lifecycle(credential, holder, policy, now, &mut out);
     }
     multiple_active_keys(graph, &mut out);
+    legacy_formats(graph, &mut out);
     leaked_live(graph, &mut out);
     federation(graph, &mut out);
     consumers(graph, &mut out);
@@ -522,6 +528,47 @@ fn credential_lifecycle(
             credential.provider,
             vec!["the platform lists no end date".into()],
             "Give the credential an expiry (GCP: disable user-managed keys or set iam.serviceAccountKeyExpiryHours; GitHub: a PAT lifetime policy) and rotate before it.",
+        );
+    }
+}
+
+/// Key formats their providers have replaced with narrower ones, recognised by the
+/// prefix the redacted preview keeps.
+fn legacy_formats(graph: &Graph, out: &mut Findings) {
+    for credential in graph.code.values() {
+        let preview = credential.preview.as_str();
+        let (why, fix) = if preview.starts_with("ghp_") {
+            (
+                "a classic GitHub personal access token: scopes span every repository the user can reach, and it need not expire",
+                "Replace it with a fine-grained PAT limited to the repositories and permissions needed, with an expiry, or with a GitHub App installation token.",
+            )
+        } else if credential.provider == Provider::Openai
+            && preview.starts_with("sk-")
+            && !["sk-proj-", "sk-svcacct-", "sk-admin-"]
+                .iter()
+                .any(|p| preview.starts_with(p))
+        {
+            (
+                "a legacy OpenAI user key: not scoped to a project, it carries its user's access to every project",
+                "Replace it with a project key owned by a service account, restricted to the endpoints the workload calls.",
+            )
+        } else {
+            continue;
+        };
+        let place = credential
+            .sightings
+            .first()
+            .map(|s| format!(" in {}:{}", s.path, s.line))
+            .unwrap_or_default();
+        out.push(
+            "legacy-credential-format",
+            OwaspNhi::Nhi4,
+            Severity::Medium,
+            credential.id.as_str(),
+            &format!("{} {}", credential.provider, credential.preview),
+            credential.provider,
+            vec![format!("{why}{place}")],
+            fix,
         );
     }
 }

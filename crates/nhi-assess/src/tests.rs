@@ -268,3 +268,64 @@ fn a_score_is_the_sum_of_its_printed_factors() {
     assert!(calm.score < risk.score);
     assert_eq!(calm.privilege_tier, "unassessed");
 }
+
+#[test]
+fn legacy_key_formats_are_recognised_by_their_preview() {
+    use nhi_model::{
+        Credential, CredentialId, CredentialStatus, Fingerprint, Preview, Sighting, SourceKind,
+    };
+    let code = |n: u8, provider: Provider, preview: &str| {
+        let fingerprint = Fingerprint::from_hex(format!("{n:02x}").repeat(32)).unwrap();
+        Credential {
+            id: CredentialId::for_fingerprint(&fingerprint),
+            fingerprint,
+            kind: CredentialKind::ApiKey,
+            provider,
+            preview: Preview::reference(preview),
+            external_id: None,
+            attributes: Default::default(),
+            status: CredentialStatus::Active,
+            sightings: vec![Sighting {
+                source: SourceKind::File,
+                path: ".env".into(),
+                line: n.into(),
+                column: 1,
+                commit: None,
+                blob: None,
+                author: None,
+                date: None,
+                root: "repo".into(),
+            }],
+        }
+    };
+    let credentials = vec![
+        code(1, Provider::Openai, "sk-…a1B2"),
+        code(2, Provider::Openai, "sk-proj-…a1B2"),
+        code(3, Provider::Github, "ghp_…a1B2"),
+        code(4, Provider::Github, "github_pat_…a1B2"),
+    ];
+    let g = correlate(
+        Inventory::default(),
+        CodeInventory {
+            credentials,
+            consumers: Vec::new(),
+        },
+        &CorrelateOptions::default(),
+    );
+    let legacy: Vec<String> = assess(&g, &Policy::default(), now())
+        .into_iter()
+        .filter(|f| f.rule == "legacy-credential-format")
+        .map(|f| f.evidence[0].clone())
+        .collect();
+    assert_eq!(legacy.len(), 2, "{legacy:#?}");
+    assert!(
+        legacy
+            .iter()
+            .any(|e| e.contains("legacy OpenAI user key") && e.contains(".env:1"))
+    );
+    assert!(
+        legacy
+            .iter()
+            .any(|e| e.contains("classic GitHub") && e.contains(".env:3"))
+    );
+}

@@ -336,6 +336,8 @@ fn findings_show_the_estates_risks_with_owasp_ids_and_references() {
     assert!(has("credential-too-old", "AKIATB6KWL4MGCPLJF7K"));
     assert!(has("environment-mixing", "acme-support-bot"));
     assert!(has("identity-reuse", "support/support-bot"));
+    // The classic PAT on Alice's laptop is a legacy format (NHI4).
+    assert!(has("legacy-credential-format", "ghp_"));
     assert!(has(
         "departed-person-holds-credential",
         "key_VGAgYO0iZM98G4mZ"

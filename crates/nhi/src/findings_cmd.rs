@@ -193,8 +193,17 @@ pub(crate) fn collect_rows(
 ) -> Result<Vec<Row>> {
     let policy = load_policy(store_args.policy.as_deref())?;
     let graph = load_graph(store_args)?;
-    let now = jiff::Timestamp::now();
-    let mut rows: Vec<Row> = nhi_assess::assess(&graph, &policy, now)
+    let assessed = nhi_assess::assess(&graph, &policy, jiff::Timestamp::now());
+    rows_of(assessed, store_args, include_suppressed)
+}
+
+/// [`collect_rows`] for a caller that has already loaded and assessed the graph.
+pub(crate) fn rows_of(
+    assessed: Vec<nhi_assess::InventoryFinding>,
+    store_args: &crate::cli::StoreArgs,
+    include_suppressed: bool,
+) -> Result<Vec<Row>> {
+    let mut rows: Vec<Row> = assessed
         .into_iter()
         .map(|f| Row {
             id: f.id,

@@ -14,7 +14,7 @@ use nhi_report::{
 
 use crate::cli::{ReportArgs, ReportOutput};
 use crate::exit;
-use crate::findings_cmd::{collect_rows, load_policy};
+use crate::findings_cmd::{load_policy, rows_of};
 use crate::inventory_cmd::load_graph;
 
 pub fn report(args: &ReportArgs) -> Result<u8> {
@@ -23,7 +23,8 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
     let now = jiff::Timestamp::now();
     let assessed = nhi_assess::assess(&graph, &policy, now);
     let risks = nhi_assess::score(&graph, &assessed, &policy);
-    let rows = collect_rows(&args.store, false)?;
+    // The graph is loaded and assessed once; the rows add the scan's stored findings.
+    let rows = rows_of(assessed, &args.store, false)?;
 
     let findings: Vec<ReportFinding> = rows
         .iter()

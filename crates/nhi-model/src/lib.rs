@@ -12,6 +12,7 @@ mod batch;
 mod compliance;
 mod consumer;
 mod credential;
+mod event;
 mod finding;
 mod identity;
 mod inventory;
@@ -26,6 +27,7 @@ pub use credential::{
     Credential, CredentialId, CredentialKind, CredentialStatus, Fingerprint, Preview, Sighting,
     SourceKind,
 };
+pub use event::{ActivityEvent, Actor, EventSource, Outcome};
 pub use finding::{Confidence, Evidence, Finding, FindingId, Severity};
 pub use identity::IdentityKind;
 pub use inventory::{

@@ -37,8 +37,8 @@ mod view;
 
 pub use assessment::{
     AiIntegration, AssessmentFormat, AssessmentReport, RISK_TIERS, ReportCredential, ReportFactor,
-    ReportFinding, ReportIdentity, TOP_AI_INTEGRATIONS, TOP_RISKS, UnknownAssessmentFormat,
-    render_assessment,
+    ReportFinding, ReportIdentity, ReportLocation, TOP_AI_INTEGRATIONS, TOP_RISKS,
+    UnknownAssessmentFormat, render_assessment,
 };
 use nhi_model::{Consumer, CredentialKind, Finding, OwaspNhi, Provider, ScanSummary, Severity};
 

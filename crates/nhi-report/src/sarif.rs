@@ -9,11 +9,11 @@ use serde::Serialize;
 use crate::json::{TOOL_NAME, information_uri};
 use crate::{Report, ReportError, RuleMeta, view};
 
-const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-const SARIF_VERSION: &str = "2.1.0";
+pub(crate) const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub(crate) const SARIF_VERSION: &str = "2.1.0";
 /// The base ID every artifact URI is relative to: the scanned root, which the uploader
 /// (for example GitHub's checkout directory) knows and we do not.
-const SRCROOT: &str = "%SRCROOT%";
+pub(crate) const SRCROOT: &str = "%SRCROOT%";
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -47,8 +47,8 @@ struct Driver<'a> {
 }
 
 #[derive(Serialize)]
-struct Text {
-    text: String,
+pub(crate) struct Text {
+    pub(crate) text: String,
 }
 
 #[derive(Serialize)]
@@ -64,14 +64,14 @@ struct Rule {
 }
 
 #[derive(Serialize)]
-struct Help {
-    text: String,
-    markdown: String,
+pub(crate) struct Help {
+    pub(crate) text: String,
+    pub(crate) markdown: String,
 }
 
 #[derive(Serialize)]
-struct Configuration {
-    level: &'static str,
+pub(crate) struct Configuration {
+    pub(crate) level: &'static str,
 }
 
 #[derive(Serialize)]
@@ -120,31 +120,31 @@ struct SarifResult<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Location {
-    physical_location: PhysicalLocation,
+pub(crate) struct Location {
+    pub(crate) physical_location: PhysicalLocation,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PhysicalLocation {
-    artifact_location: ArtifactLocation,
+pub(crate) struct PhysicalLocation {
+    pub(crate) artifact_location: ArtifactLocation,
     #[serde(skip_serializing_if = "Option::is_none")]
-    region: Option<Region>,
+    pub(crate) region: Option<Region>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ArtifactLocation {
-    uri: String,
-    uri_base_id: &'static str,
+pub(crate) struct ArtifactLocation {
+    pub(crate) uri: String,
+    pub(crate) uri_base_id: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Region {
-    start_line: u32,
+pub(crate) struct Region {
+    pub(crate) start_line: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    start_column: Option<u32>,
+    pub(crate) start_column: Option<u32>,
 }
 
 /// Facts about the sighting that SARIF has no field for. History sightings carry their
@@ -321,7 +321,7 @@ fn notification(warning: &Warning) -> Notification {
 
 /// A location relative to `%SRCROOT%`. SARIF lines and columns are 1-based, so an unknown
 /// (zero) line drops the region and an unknown column drops just the column.
-fn location(path: &str, line: u32, column: u32) -> Location {
+pub(crate) fn location(path: &str, line: u32, column: u32) -> Location {
     Location {
         physical_location: PhysicalLocation {
             artifact_location: ArtifactLocation {
@@ -336,7 +336,7 @@ fn location(path: &str, line: u32, column: u32) -> Location {
     }
 }
 
-fn level(severity: Severity) -> &'static str {
+pub(crate) fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -344,7 +344,7 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn security_severity(severity: Severity) -> &'static str {
+pub(crate) fn security_severity(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical => "9.5",
         Severity::High => "8.0",
@@ -356,7 +356,7 @@ fn security_severity(severity: Severity) -> &'static str {
 
 /// `github-classic-pat` → `GithubClassicPat`: SARIF's rule `name` is meant to read as an
 /// identifier, not repeat the kebab-case ID.
-fn pascal_case(id: &str) -> String {
+pub(crate) fn pascal_case(id: &str) -> String {
     id.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|word| !word.is_empty())
         .map(|word| {

@@ -5,7 +5,7 @@
 use nhi_model::{OwaspNhi, Severity};
 use nhi_report::{
     AiIntegration, AssessmentFormat, AssessmentReport, ReportCredential, ReportFactor,
-    ReportFinding, ReportIdentity, render_assessment,
+    ReportFinding, ReportIdentity, ReportLocation, render_assessment,
 };
 use serde_json::Value;
 
@@ -77,6 +77,7 @@ fn finding(
         subject_name: s(subject_name),
         evidence: strings(evidence),
         fix: s(fix),
+        location: None,
     }
 }
 
@@ -88,6 +89,14 @@ const ANALYTICS: &str = "gcp:service_account:acme-data:analytics-reader";
 /// Four identities across four providers, nine findings across six OWASP risks and two
 /// AI integrations: small enough to read in a snapshot, broad enough to fill every
 /// section.
+fn location(path: &str, line: u32, column: u32) -> ReportLocation {
+    ReportLocation {
+        path: s(path),
+        line,
+        column,
+    }
+}
+
 fn estate() -> Estate {
     let identities = vec![
         ReportIdentity {
@@ -279,7 +288,7 @@ fn estate() -> Estate {
         },
     ];
 
-    let findings = vec![
+    let mut findings = vec![
         finding(
             "NHI-8192a3b4c5d6e7f8",
             "inventory",
@@ -420,6 +429,14 @@ fn estate() -> Estate {
         },
     ];
 
+    // Scan findings know the file and line they were seen at.
+    for finding in &mut findings {
+        finding.location = match finding.rule.as_str() {
+            "aws-access-key" => Some(location("deploy/.env", 3, 19)),
+            "openai-api-key" => Some(location(".cursor/mcp.json", 7, 30)),
+            _ => None,
+        };
+    }
     Estate {
         identities,
         findings,
@@ -777,4 +794,56 @@ fn html_and_markdown_show_at_most_five_ai_integrations() {
     let json: Value =
         serde_json::from_str(&render(&estate.report(), AssessmentFormat::Json)).unwrap();
     assert_eq!(json["ai_integrations"].as_array().unwrap().len(), 7);
+}
+
+#[test]
+fn snapshot_sarif() {
+    insta::assert_snapshot!(render(&estate().report(), AssessmentFormat::Sarif));
+}
+
+#[test]
+fn sarif_is_valid_and_locates_every_finding() {
+    let estate = estate();
+    let sarif: Value =
+        serde_json::from_str(&render(&estate.report(), AssessmentFormat::Sarif)).unwrap();
+    let schema: Value =
+        serde_json::from_str(include_str!("schema/sarif-schema-2.1.0.json")).unwrap();
+    let validator = jsonschema::draft4::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "assessment SARIF fails the schema: {errors:?}"
+    );
+
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), estate.findings.len());
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for result in results {
+        let rule = &rules[result["ruleIndex"].as_u64().unwrap() as usize];
+        assert_eq!(rule["id"], result["ruleId"]);
+        let location = &result["locations"][0];
+        if result["properties"]["source"] == "scan" {
+            assert!(location["physicalLocation"]["artifactLocation"]["uri"].is_string());
+            assert!(location["physicalLocation"]["region"]["startLine"].as_u64() > Some(0));
+        } else {
+            assert!(location["logicalLocations"][0]["fullyQualifiedName"].is_string());
+        }
+    }
+    // Rules carry the OWASP ID and the mapped controls as tags.
+    let admin = rules.iter().find(|r| r["id"] == "admin-access").unwrap();
+    let tags: Vec<&str> = admin["properties"]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(tags.contains(&"NHI5"), "{tags:?}");
+    assert!(tags.contains(&"iso_27001_2022/A.8.2"), "{tags:?}");
 }

@@ -340,6 +340,9 @@ pub enum ReportOutput {
     Json,
     /// One row per finding.
     Csv,
+    /// SARIF 2.1.0: findings as code-scanning results (scan findings at their file
+    /// and line; inventory findings at the identity, as a logical location).
+    Sarif,
 }
 
 #[derive(Debug, Args)]

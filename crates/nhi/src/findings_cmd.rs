@@ -33,6 +33,9 @@ pub(crate) struct Row {
     pub(crate) references: BTreeMap<String, Vec<String>>,
     /// `open`, or `suppressed until DATE: reason`.
     pub(crate) status: String,
+    /// The file and line a scan finding was seen at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) location: Option<nhi_report::ReportLocation>,
 }
 
 pub fn findings(args: &FindingsArgs) -> Result<u8> {
@@ -219,6 +222,7 @@ pub(crate) fn rows_of(
             fix: f.fix,
             references: f.references,
             status: "open".into(),
+            location: None,
         })
         .collect();
     let store = open_store(store_args.db.as_deref())?;
@@ -253,6 +257,11 @@ pub(crate) fn rows_of(
                 f.references.clone()
             },
             status: "open".into(),
+            location: f.primary_sighting().map(|s| nhi_report::ReportLocation {
+                path: s.path.clone(),
+                line: s.line,
+                column: s.column,
+            }),
         });
     }
     let today = jiff::Zoned::now().date();

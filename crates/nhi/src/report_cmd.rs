@@ -39,6 +39,7 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
             subject_name: r.subject_name.clone(),
             evidence: r.evidence.clone(),
             fix: r.fix.clone(),
+            location: r.location.clone(),
         })
         .collect();
 
@@ -119,6 +120,7 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
         ReportOutput::Md => AssessmentFormat::Markdown,
         ReportOutput::Json => AssessmentFormat::Json,
         ReportOutput::Csv => AssessmentFormat::Csv,
+        ReportOutput::Sarif => AssessmentFormat::Sarif,
     };
     match &args.output {
         Some(path) => {

@@ -176,7 +176,7 @@ fn no_planted_secret_reaches_any_output_or_the_store() {
         let out = query(&["findings", "--format", format]);
         written.push((format!("findings {format}"), out.stdout));
     }
-    for format in ["html", "md", "json", "csv"] {
+    for format in ["html", "md", "json", "csv", "sarif"] {
         let out = query(&["report", "--format", format]);
         written.push((format!("report {format}"), out.stdout));
     }

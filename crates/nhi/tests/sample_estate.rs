@@ -480,4 +480,16 @@ fn the_report_covers_every_owasp_risk_and_is_self_contained() {
     let md = report("md");
     assert!(md.contains("NHI10"));
     assert!(md.contains("alice-chen-cli"));
+    // SARIF: one result per finding of the JSON report; secrets found in code point at
+    // their file and line.
+    let sarif: Value = serde_json::from_str(&report("sarif")).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), json["findings"].as_array().unwrap().len());
+    assert!(
+        results.iter().any(|r| r["properties"]["source"] == "scan"
+            && r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .is_some()),
+        "no scan finding has a file location"
+    );
 }

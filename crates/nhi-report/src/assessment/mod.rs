@@ -15,6 +15,8 @@
 //! 4. **Findings**, most severe first, each with its compliance references.
 //! 5. **Compliance matrix**: per framework, control → findings → status.
 //!
+//! SARIF holds the findings alone (section 4), as code-scanning results.
+//!
 //! CSV is the exception: one row per finding (section 4 only), with one column of
 //! compliance references per framework, for spreadsheets and ticket imports.
 //!
@@ -27,6 +29,7 @@
 mod csv_findings;
 mod html;
 mod markdown;
+mod sarif;
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BTreeMap;
@@ -152,6 +155,19 @@ pub struct ReportFinding {
     pub evidence: Vec<String>,
     /// A concrete fix.
     pub fix: String,
+    /// Where in a file it was seen, for findings from a scan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<ReportLocation>,
+}
+
+/// A place in a scanned file, relative to the scanned root.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportLocation {
+    pub path: String,
+    /// 1-based; 0 when unknown.
+    pub line: u32,
+    /// 1-based; 0 when unknown.
+    pub column: u32,
 }
 
 /// An MCP server or agent that holds a credential.
@@ -184,6 +200,9 @@ pub enum AssessmentFormat {
     Json,
     /// The findings alone, one row each, with their compliance references.
     Csv,
+    /// SARIF 2.1.0: one result per finding, rules tagged with their OWASP NHI ID and
+    /// compliance references, for code-scanning dashboards.
+    Sarif,
 }
 
 impl AssessmentFormat {
@@ -193,6 +212,7 @@ impl AssessmentFormat {
         AssessmentFormat::Markdown,
         AssessmentFormat::Json,
         AssessmentFormat::Csv,
+        AssessmentFormat::Sarif,
     ];
 
     /// The canonical name, as accepted by [`str::parse`].
@@ -202,6 +222,7 @@ impl AssessmentFormat {
             AssessmentFormat::Markdown => "md",
             AssessmentFormat::Json => "json",
             AssessmentFormat::Csv => "csv",
+            AssessmentFormat::Sarif => "sarif",
         }
     }
 
@@ -212,6 +233,7 @@ impl AssessmentFormat {
             AssessmentFormat::Markdown => "md",
             AssessmentFormat::Json => "json",
             AssessmentFormat::Csv => "csv",
+            AssessmentFormat::Sarif => "sarif",
         }
     }
 }
@@ -224,7 +246,7 @@ impl std::fmt::Display for AssessmentFormat {
 
 /// An assessment format name that is not one of ours.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown assessment report format `{0}`; expected one of: html, md, json, csv")]
+#[error("unknown assessment report format `{0}`; expected one of: html, md, json, csv, sarif")]
 pub struct UnknownAssessmentFormat(pub String);
 
 impl std::str::FromStr for AssessmentFormat {
@@ -237,6 +259,7 @@ impl std::str::FromStr for AssessmentFormat {
             "md" | "markdown" => Ok(AssessmentFormat::Markdown),
             "json" => Ok(AssessmentFormat::Json),
             "csv" => Ok(AssessmentFormat::Csv),
+            "sarif" => Ok(AssessmentFormat::Sarif),
             _ => Err(UnknownAssessmentFormat(s.to_string())),
         }
     }
@@ -257,6 +280,7 @@ pub fn render_assessment(
             out.write_all(b"\n")?;
         }
         AssessmentFormat::Csv => csv_findings::render(&view, out)?,
+        AssessmentFormat::Sarif => sarif::render(&view, out)?,
     }
     out.flush()?;
     Ok(())

@@ -5,7 +5,7 @@
 use nhi_aws::AuthorizationDetails;
 use nhi_model::{InventoryBatch, SourceWarning};
 
-use crate::{ActionCatalog, Evaluator, PrivilegeTier, SensitiveClass};
+use crate::{ActionCatalog, EvalOptions, Evaluator, PrivilegeTier, SensitiveClass};
 
 impl PrivilegeTier {
     /// The tier's one string form, as identities' `privilege_tier` attribute holds it.
@@ -50,7 +50,18 @@ pub fn annotate(
     file: &str,
     batch: &mut InventoryBatch,
 ) {
-    let evaluator = Evaluator::new(details, &[], catalog);
+    annotate_with(details, &EvalOptions::default(), catalog, file, batch);
+}
+
+/// [`annotate`] with SCP levels and resource policies taking part.
+pub fn annotate_with(
+    details: &AuthorizationDetails,
+    options: &EvalOptions,
+    catalog: &dyn ActionCatalog,
+    file: &str,
+    batch: &mut InventoryBatch,
+) {
+    let evaluator = Evaluator::with_options(details, options, catalog);
     let by_id: std::collections::HashMap<String, usize> = batch
         .identities
         .iter()

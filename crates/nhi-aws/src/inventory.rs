@@ -161,6 +161,11 @@ pub fn to_batch(export: &AwsExport, file: &str) -> InventoryBatch {
                 });
             }
         }
+        // Policies that limit or widen what principals may do: they take part in the
+        // evaluation of a GAAD read in the same run (nhi-ingest) and add no entities.
+        AwsExportData::DescribePolicy(_)
+        | AwsExportData::ListTargetsForPolicy(_)
+        | AwsExportData::ResourcePolicy(_) => {}
     }
     batch
 }

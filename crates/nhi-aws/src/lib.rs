@@ -18,6 +18,8 @@ mod json;
 mod keys;
 mod organizations;
 mod policy;
+mod resource_policy;
+mod scp;
 mod secrets;
 mod time;
 
@@ -40,6 +42,8 @@ pub use inventory::{
 pub use keys::{AccessKeyLastUsed, AccessKeyLastUsedResponse, AccessKeyMetadata};
 pub use organizations::Account;
 pub use policy::{Effect, PolicyDocument, Principal, Statement};
+pub use resource_policy::ResourcePolicyExport;
+pub use scp::{OrganizationsPolicy, PolicyTarget};
 pub use secrets::{RotationRules, SecretListEntry};
 pub use time::{parse_aws_timestamp, timestamp_from_epoch};
 
@@ -58,16 +62,27 @@ pub enum AwsExportKind {
     ListSecrets,
     /// `aws organizations list-accounts`
     ListAccounts,
+    /// `aws organizations describe-policy` (a service control policy and its content)
+    DescribePolicy,
+    /// `aws organizations list-targets-for-policy`
+    ListTargetsForPolicy,
+    /// A resource-based policy: `aws s3api get-bucket-policy`, `aws lambda get-policy`,
+    /// `aws secretsmanager get-resource-policy`, `aws sqs get-queue-attributes`,
+    /// `aws sns get-topic-attributes`
+    ResourcePolicy,
 }
 
 impl AwsExportKind {
-    pub const ALL: [AwsExportKind; 6] = [
+    pub const ALL: [AwsExportKind; 9] = [
         AwsExportKind::AccountAuthorizationDetails,
         AwsExportKind::CredentialReport,
         AwsExportKind::ListAccessKeys,
         AwsExportKind::AccessKeyLastUsed,
         AwsExportKind::ListSecrets,
         AwsExportKind::ListAccounts,
+        AwsExportKind::DescribePolicy,
+        AwsExportKind::ListTargetsForPolicy,
+        AwsExportKind::ResourcePolicy,
     ];
 
     /// The CLI command that produces this export.
@@ -81,6 +96,11 @@ impl AwsExportKind {
             AwsExportKind::AccessKeyLastUsed => "aws iam get-access-key-last-used",
             AwsExportKind::ListSecrets => "aws secretsmanager list-secrets",
             AwsExportKind::ListAccounts => "aws organizations list-accounts",
+            AwsExportKind::DescribePolicy => "aws organizations describe-policy",
+            AwsExportKind::ListTargetsForPolicy => "aws organizations list-targets-for-policy",
+            AwsExportKind::ResourcePolicy => {
+                "aws s3api get-bucket-policy (or another resource policy)"
+            }
         }
     }
 }
@@ -100,6 +120,10 @@ pub enum AwsExportData {
     AccessKeyLastUsed(Vec<AccessKeyLastUsedResponse>),
     ListSecrets(Vec<SecretListEntry>),
     ListAccounts(Vec<Account>),
+    DescribePolicy(OrganizationsPolicy),
+    ListTargetsForPolicy(Vec<PolicyTarget>),
+    /// `None` when the policy could not be read or placed (a warning says why).
+    ResourcePolicy(Option<ResourcePolicyExport>),
 }
 
 /// A parsed export and everything that was wrong but recoverable in it.
@@ -181,6 +205,12 @@ fn kind_from_keys(has: impl Fn(&str) -> bool) -> Option<AwsExportKind> {
         Some(AwsExportKind::ListSecrets)
     } else if has("Accounts") {
         Some(AwsExportKind::ListAccounts)
+    } else if has("PolicySummary") {
+        Some(AwsExportKind::DescribePolicy)
+    } else if has("Targets") {
+        Some(AwsExportKind::ListTargetsForPolicy)
+    } else if has("ResourcePolicy") {
+        Some(AwsExportKind::ResourcePolicy)
     } else if has("Content") && has("ReportFormat") {
         Some(AwsExportKind::CredentialReport)
     } else if has("PolicyVersionList") {
@@ -216,6 +246,23 @@ pub fn sniff(bytes: &[u8]) -> Option<AwsExportKind> {
             let from_keys = kind_from_keys(|k| map.contains_key(k));
             if from_keys.is_some() {
                 return from_keys;
+            }
+            match map.get("Policy") {
+                Some(Value::Object(policy)) if policy.contains_key("PolicySummary") => {
+                    return Some(AwsExportKind::DescribePolicy);
+                }
+                Some(Value::String(_)) => return Some(AwsExportKind::ResourcePolicy),
+                Some(Value::Object(policy)) if policy.contains_key("Statement") => {
+                    return Some(AwsExportKind::ResourcePolicy);
+                }
+                _ => {}
+            }
+            if map
+                .get("Attributes")
+                .and_then(Value::as_object)
+                .is_some_and(|a| a.contains_key("Policy"))
+            {
+                return Some(AwsExportKind::ResourcePolicy);
             }
             let policy_versions = map
                 .get("Policies")
@@ -290,6 +337,15 @@ pub fn parse(kind: AwsExportKind, file_label: &str, bytes: &[u8]) -> Result<AwsE
                 AwsExportKind::ListAccounts => {
                     AwsExportData::ListAccounts(organizations::parse(root, file, &mut warnings))
                 }
+                AwsExportKind::DescribePolicy => {
+                    AwsExportData::DescribePolicy(scp::parse_policy(&root, file, &mut warnings)?)
+                }
+                AwsExportKind::ListTargetsForPolicy => AwsExportData::ListTargetsForPolicy(
+                    scp::parse_targets(&root, file, &mut warnings),
+                ),
+                AwsExportKind::ResourcePolicy => AwsExportData::ResourcePolicy(
+                    resource_policy::parse(&root, file, &mut warnings)?,
+                ),
                 // Read by `gaad::parse_stream` above; the credential report and
                 // last-used outputs are matched before this arm too.
                 AwsExportKind::AccountAuthorizationDetails

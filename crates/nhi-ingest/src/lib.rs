@@ -5,7 +5,12 @@
 //! claims it. It also implements [`nhi_scan::ExportReader`], so `nhi scan DIR` ingests
 //! every export it meets among the files.
 
-use nhi_model::InventoryBatch;
+mod aws_context;
+
+use std::sync::Mutex;
+
+pub use aws_context::{AwsPolicyContext, is_context};
+use nhi_model::{InventoryBatch, SourceWarning};
 
 /// Which parser family claimed a file, and the export format by the command that makes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,8 +151,52 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
     None
 }
 
-/// Reads one export. An unrecognised file is an error naming the formats of its syntax.
+/// Reads one export on its own. An unrecognised file is an error naming the formats of
+/// its syntax. SCP and resource-policy files read this way add nothing: they shape the
+/// evaluation of a GAAD read in the same [`ImportRun`].
 pub fn ingest(file: &str, bytes: &[u8]) -> Result<(Format, InventoryBatch), IngestError> {
+    let mut run = ImportRun::default();
+    let read = run.read(file, bytes)?;
+    let format = read.format();
+    let mut batches = run.finish();
+    Ok(match read {
+        Read::Batch(_, batch) => (format, batch),
+        Read::Context(_, batch) => (format, batch),
+        Read::Deferred(_) => (
+            format,
+            batches.pop().map(|(_, _, batch)| batch).unwrap_or_default(),
+        ),
+    })
+}
+
+/// What [`ImportRun::read`] made of a file.
+#[derive(Debug)]
+pub enum Read {
+    /// Mapped now.
+    Batch(Format, InventoryBatch),
+    /// A GAAD: mapped and evaluated by [`ImportRun::finish`], once every SCP and
+    /// resource policy of the run is known.
+    Deferred(Format),
+    /// An SCP, its targets or a resource policy: kept for the GAADs of the run. The
+    /// batch holds only the file's warnings.
+    Context(Format, InventoryBatch),
+}
+
+impl Read {
+    pub fn format(&self) -> Format {
+        match self {
+            Read::Batch(format, _) | Read::Deferred(format) | Read::Context(format, _) => *format,
+        }
+    }
+}
+
+/// One parsed file, before it joins a run.
+enum Parsed {
+    Batch(Format, InventoryBatch),
+    Aws(Format, nhi_aws::AwsExport),
+}
+
+fn parse_file(file: &str, bytes: &[u8]) -> Result<Parsed, IngestError> {
     let Some(format) = sniff(bytes) else {
         let syntax = syntax_of(bytes);
         let candidates: Vec<String> = formats()
@@ -161,29 +210,77 @@ pub fn ingest(file: &str, bytes: &[u8]) -> Result<(Format, InventoryBatch), Inge
             candidates: candidates.join("; "),
         });
     };
+    let parse_error = |e: &dyn std::fmt::Display| IngestError::Parse(e.to_string());
     let batch = match format.family {
         "aws" => {
             let head = &bytes[..bytes.len().min(SNIFF_HEAD)];
             match nhi_aws::sniff(head) {
                 Some(kind) => {
-                    let export = nhi_aws::parse(kind, file, bytes)
-                        .map_err(|e| IngestError::Parse(e.to_string()))?;
-                    aws_batch(&export, file)
+                    let export = nhi_aws::parse(kind, file, bytes).map_err(|e| parse_error(&e))?;
+                    return Ok(Parsed::Aws(format, export));
                 }
                 None => InventoryBatch::default(),
             }
         }
-        "gcp" => nhi_gcp::ingest(file, bytes).map_err(|e| IngestError::Parse(e.to_string()))?,
-        "azure" => nhi_azure::ingest(file, bytes).map_err(|e| IngestError::Parse(e.to_string()))?,
-        "kubernetes" => {
-            nhi_k8s::ingest(file, bytes).map_err(|e| IngestError::Parse(e.to_string()))?
-        }
-        "github" => {
-            nhi_github::ingest(file, bytes).map_err(|e| IngestError::Parse(e.to_string()))?
-        }
-        _ => nhi_saas::ingest(file, bytes).map_err(|e| IngestError::Parse(e.to_string()))?,
+        "gcp" => nhi_gcp::ingest(file, bytes).map_err(|e| parse_error(&e))?,
+        "azure" => nhi_azure::ingest(file, bytes).map_err(|e| parse_error(&e))?,
+        "kubernetes" => nhi_k8s::ingest(file, bytes).map_err(|e| parse_error(&e))?,
+        "github" => nhi_github::ingest(file, bytes).map_err(|e| parse_error(&e))?,
+        _ => nhi_saas::ingest(file, bytes).map_err(|e| parse_error(&e))?,
     };
-    Ok((format, batch))
+    Ok(Parsed::Batch(format, batch))
+}
+
+/// The files of one `nhi import` or `nhi scan` run. GAADs are evaluated last, by
+/// [`ImportRun::finish`], so that every SCP and resource policy of the run takes part
+/// whatever the file order.
+#[derive(Default)]
+pub struct ImportRun {
+    context: AwsPolicyContext,
+    gaads: Vec<(String, Format, nhi_aws::AwsExport)>,
+}
+
+impl ImportRun {
+    pub fn read(&mut self, file: &str, bytes: &[u8]) -> Result<Read, IngestError> {
+        Ok(self.add(file, parse_file(file, bytes)?))
+    }
+
+    fn add(&mut self, file: &str, parsed: Parsed) -> Read {
+        match parsed {
+            Parsed::Batch(format, batch) => Read::Batch(format, batch),
+            Parsed::Aws(format, export) => {
+                if matches!(
+                    export.data,
+                    nhi_aws::AwsExportData::AccountAuthorizationDetails(_)
+                ) {
+                    self.gaads.push((file.to_string(), format, export));
+                    Read::Deferred(format)
+                } else if self.context.add(file, &export) {
+                    Read::Context(format, nhi_aws::to_batch(&export, file))
+                } else {
+                    Read::Batch(format, nhi_aws::to_batch(&export, file))
+                }
+            }
+        }
+    }
+
+    /// Maps and evaluates the run's GAADs, in the order they were read. A run with
+    /// context files but no GAAD says that the context was not used.
+    pub fn finish(self) -> Vec<(String, Format, InventoryBatch)> {
+        let ImportRun { context, gaads } = self;
+        gaads
+            .into_iter()
+            .map(|(file, format, export)| {
+                let batch = aws_batch_with(&export, &file, &context);
+                (file, format, batch)
+            })
+            .collect()
+    }
+
+    /// Whether context was read but no GAAD could use it.
+    pub fn unused_context(&self) -> bool {
+        self.gaads.is_empty() && !self.context.is_empty()
+    }
 }
 
 fn syntax_of(bytes: &[u8]) -> &'static str {
@@ -205,11 +302,36 @@ fn syntax_of(bytes: &[u8]) -> &'static str {
 /// documents, so this is the one moment the documents are at hand. `nhi collect aws`
 /// uses it too.
 pub fn aws_batch(export: &nhi_aws::AwsExport, file: &str) -> InventoryBatch {
+    aws_batch_with(export, file, &AwsPolicyContext::default())
+}
+
+/// [`aws_batch`] with the SCPs and resource policies of `context` taking part.
+pub fn aws_batch_with(
+    export: &nhi_aws::AwsExport,
+    file: &str,
+    context: &AwsPolicyContext,
+) -> InventoryBatch {
     let mut batch = nhi_aws::to_batch(export, file);
     if let nhi_aws::AwsExportData::AccountAuthorizationDetails(details) = &export.data {
-        nhi_aws_eval::annotate(details, catalog(), file, &mut batch);
+        let account = gaad_account(details);
+        let mut warnings: Vec<SourceWarning> = Vec::new();
+        let options = context.options_for(account.as_deref(), file, &mut warnings);
+        nhi_aws_eval::annotate_with(details, &options, catalog(), file, &mut batch);
+        batch.warnings.extend(warnings);
     }
     batch
+}
+
+/// The account a GAAD describes: the account of its first principal's ARN.
+fn gaad_account(details: &nhi_aws::AuthorizationDetails) -> Option<String> {
+    let arns = details
+        .users
+        .iter()
+        .filter_map(|u| u.arn.as_deref())
+        .chain(details.roles.iter().filter_map(|r| r.arn.as_deref()));
+    arns.filter_map(nhi_aws::account_of)
+        .next()
+        .map(str::to_string)
 }
 
 /// The action catalog, built once per process.
@@ -218,8 +340,12 @@ fn catalog() -> &'static nhi_aws_eval::BuiltinCatalog {
     CATALOG.get_or_init(nhi_aws_eval::BuiltinCatalog::new)
 }
 
-/// The [`nhi_scan::ExportReader`] that `nhi scan` uses.
-pub struct Exports;
+/// The [`nhi_scan::ExportReader`] that `nhi scan` uses: one [`ImportRun`] over every
+/// export the scan meets, finished after the walk.
+#[derive(Default)]
+pub struct Exports {
+    run: Mutex<ImportRun>,
+}
 
 impl nhi_scan::ExportReader for Exports {
     fn sniff(&self, head: &[u8]) -> bool {
@@ -231,8 +357,20 @@ impl nhi_scan::ExportReader for Exports {
     }
 
     fn read(&self, file: &str, data: &[u8]) -> Result<InventoryBatch, String> {
-        ingest(file, data)
-            .map(|(_, batch)| batch)
-            .map_err(|e| e.to_string())
+        // Parse outside the lock: workers read exports in parallel.
+        let parsed = parse_file(file, data).map_err(|e| e.to_string())?;
+        let mut run = self.run.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(match run.add(file, parsed) {
+            Read::Batch(_, batch) | Read::Context(_, batch) => batch,
+            Read::Deferred(_) => InventoryBatch::default(),
+        })
+    }
+
+    fn finish(&self) -> Vec<(String, InventoryBatch)> {
+        let run = std::mem::take(&mut *self.run.lock().unwrap_or_else(|e| e.into_inner()));
+        run.finish()
+            .into_iter()
+            .map(|(file, _, batch)| (file, batch))
+            .collect()
     }
 }

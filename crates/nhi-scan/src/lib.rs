@@ -68,6 +68,12 @@ pub trait ExportReader: Sync {
     /// Reads the whole export. `Err` is a message naming the position when the file
     /// cannot be read at all; recoverable problems are warnings inside the batch.
     fn read(&self, file: &str, data: &[u8]) -> Result<nhi_model::InventoryBatch, String>;
+    /// Called once after the walk: batches the reader deferred until every file was
+    /// seen (an AWS GAAD waits for the SCPs and resource policies of the same scan).
+    /// A file named here replaces the batch [`ExportReader::read`] returned for it.
+    fn finish(&self) -> Vec<(String, nhi_model::InventoryBatch)> {
+        Vec::new()
+    }
 }
 
 /// Exports can be far larger than source files (a GAAD of a big organisation runs to
@@ -274,6 +280,23 @@ pub fn scan_with_exports(
         }
     });
 
+    let finished = exports.map(|reader| reader.finish()).unwrap_or_default();
+    for (file, batch) in &finished {
+        let rel = options
+            .roots
+            .iter()
+            .map(|root| display_root(root))
+            .find_map(|root| file.strip_prefix(&format!("{}/", root.trim_end_matches('/'))))
+            .unwrap_or(file);
+        for warning in &batch.warnings {
+            collector.warn(
+                SkipReason::Malformed,
+                rel,
+                Some(warning.position.clone()),
+                warning.message.clone(),
+            );
+        }
+    }
     let Collector {
         hits,
         consumers,
@@ -282,6 +305,12 @@ pub fn scan_with_exports(
         ..
     } = collector;
     let mut batches = inventory.into_inner().unwrap_or_else(|e| e.into_inner());
+    for (file, batch) in finished {
+        match batches.iter_mut().find(|(seen, _)| *seen == file) {
+            Some(slot) => slot.1 = batch,
+            None => batches.push((file, batch)),
+        }
+    }
     batches.sort_by(|a, b| a.0.cmp(&b.0));
     let mut inventory = nhi_model::Inventory::default();
     let mut export_files = Vec::with_capacity(batches.len());

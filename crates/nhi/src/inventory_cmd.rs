@@ -77,6 +77,8 @@ pub fn import(args: &ImportArgs) -> Result<u8> {
     let mut store = open_store(args.store.db.as_deref())?;
     let mut failed = 0usize;
     let mut warned = 0usize;
+    let mut run = nhi_ingest::ImportRun::default();
+    let mut paths: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
     for file in &files {
         let label = file.to_string_lossy().replace('\\', "/");
         let bytes = match std::fs::read(file) {
@@ -87,7 +89,7 @@ pub fn import(args: &ImportArgs) -> Result<u8> {
                 continue;
             }
         };
-        let (format, batch) = match nhi_ingest::ingest(&label, &bytes) {
+        let read = match run.read(&label, &bytes) {
             Ok(read) => read,
             Err(e) => {
                 eprintln!("nhi: error: {e}");
@@ -96,41 +98,75 @@ pub fn import(args: &ImportArgs) -> Result<u8> {
             }
         };
         drop(bytes);
-        for warning in &batch.warnings {
-            warned += 1;
-            if !args.quiet {
-                eprintln!(
-                    "nhi: warning: {}: {}: {}",
-                    warning.file, warning.position, warning.message
-                );
+        match read {
+            nhi_ingest::Read::Batch(format, batch) | nhi_ingest::Read::Context(format, batch) => {
+                warned += record_import(&mut store, file, &label, format, batch, args.quiet)?;
+            }
+            // Evaluated below, once every SCP and resource policy is known.
+            nhi_ingest::Read::Deferred(_) => {
+                paths.insert(label, file.clone());
             }
         }
-        let mut inventory = nhi_model::Inventory::default();
-        let (identities, credentials) = (batch.identities.len(), batch.credentials.len());
-        inventory.merge(batch);
-        inventory.normalize();
-        // The origin is the file's absolute path: importing it again replaces it.
-        let origin = format!(
-            "import:{}",
-            std::path::absolute(file)
-                .unwrap_or_else(|_| file.clone())
-                .to_string_lossy()
+    }
+    if run.unused_context() && !args.quiet {
+        eprintln!(
+            "nhi: note: SCP and resource-policy files shape the evaluation of a GAAD \
+             imported in the same run; this run had none, so they were not used"
         );
-        store
-            .record_inventory(&origin, jiff::Timestamp::now(), &inventory)
-            .with_context(|| format!("cannot record {label} in the store"))?;
-        if !args.quiet {
-            eprintln!(
-                "nhi: {label}: {} ({}): {identities} identities, {credentials} credentials",
-                format.command, format.family
-            );
-        }
+    }
+    for (label, format, batch) in run.finish() {
+        let file = paths
+            .get(&label)
+            .cloned()
+            .unwrap_or_else(|| label.clone().into());
+        warned += record_import(&mut store, &file, &label, format, batch, args.quiet)?;
     }
     if failed > 0 || warned > 0 {
         Ok(exit::INPUT_ERROR)
     } else {
         Ok(exit::CLEAN)
     }
+}
+
+/// Records one imported file as its own collection; returns how many warnings it had.
+fn record_import(
+    store: &mut dyn InventoryStore,
+    file: &std::path::Path,
+    label: &str,
+    format: nhi_ingest::Format,
+    batch: nhi_model::InventoryBatch,
+    quiet: bool,
+) -> Result<usize> {
+    let warned = batch.warnings.len();
+    if !quiet {
+        for warning in &batch.warnings {
+            eprintln!(
+                "nhi: warning: {}: {}: {}",
+                warning.file, warning.position, warning.message
+            );
+        }
+    }
+    let mut inventory = nhi_model::Inventory::default();
+    let (identities, credentials) = (batch.identities.len(), batch.credentials.len());
+    inventory.merge(batch);
+    inventory.normalize();
+    // The origin is the file's absolute path: importing it again replaces it.
+    let origin = format!(
+        "import:{}",
+        std::path::absolute(file)
+            .unwrap_or_else(|_| file.to_path_buf())
+            .to_string_lossy()
+    );
+    store
+        .record_inventory(&origin, jiff::Timestamp::now(), &inventory)
+        .with_context(|| format!("cannot record {label} in the store"))?;
+    if !quiet {
+        eprintln!(
+            "nhi: {label}: {} ({}): {identities} identities, {credentials} credentials",
+            format.command, format.family
+        );
+    }
+    Ok(warned)
 }
 
 /// Files given directly are read whatever their name; directories contribute their

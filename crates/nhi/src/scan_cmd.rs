@@ -42,7 +42,7 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     };
     let started_at = jiff::Timestamp::now();
     let progress = Progress::new(args.quiet, args.output.is_some());
-    let exports = nhi_ingest::Exports;
+    let exports = nhi_ingest::Exports::default();
     let output = nhi_scan::scan_with_exports(
         &options,
         &rules,

@@ -914,9 +914,12 @@ impl<'a> Evaluator<'a> {
     /// Evaluate every user and role, then follow role-assumption chains to
     /// fill `effective_tier` (cycles are warned about and handled).
     pub fn evaluate_all(&self) -> Vec<PrincipalAccess> {
+        use rayon::prelude::*;
         let arns = self.principal_arns();
+        // Principals are independent until the role-chain pass: evaluate them on
+        // every core; `collect` keeps the ARN order, so the output is deterministic.
         let mut all: Vec<PrincipalAccess> = arns
-            .iter()
+            .par_iter()
             .map(|arn| self.evaluate_ref(arn, self.principals[arn]))
             .collect();
         graph::propagate(&mut all);

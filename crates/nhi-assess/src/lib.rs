@@ -13,12 +13,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use nhi_graph::Graph;
 use nhi_model::{
-    Confidence, ConsumerKind, CredentialKind, GrantKind, Identity, IdentityKind, LifecycleStatus,
-    LinkKind, OwaspNhi, PlatformCredential, Provider, Severity,
+    Confidence, Consumer, ConsumerKind, CredentialKind, CredentialValue, GrantKind, Identity,
+    IdentityKind, LifecycleStatus, LinkKind, OwaspNhi, PlatformCredential, Provider, Severity,
 };
 use nhi_policy::Policy;
 use serde::Serialize;
 
+mod mcp;
 mod privilege;
 mod risk;
 
@@ -77,6 +78,11 @@ pub const RULES: &[(&str, OwaspNhi, &str)] = &[
         "mcp-server-holds-secret",
         OwaspNhi::Nhi3,
         "an MCP server's config holds a literal secret",
+    ),
+    (
+        "unvetted-mcp-server",
+        OwaspNhi::Nhi3,
+        "an MCP server that is not on the vetted list receives credentials",
     ),
     (
         "static-key-where-federation-exists",
@@ -168,7 +174,7 @@ pub fn assess(graph: &Graph, policy: &Policy, now: Timestamp) -> Vec<InventoryFi
     legacy_formats(graph, &mut out);
     leaked_live(graph, &mut out);
     federation(graph, &mut out);
-    consumers(graph, &mut out);
+    consumers(graph, policy, &mut out);
     for reuse in &graph.reuse {
         let (rule, owasp, severity, fix) = if reuse.kind == "environment_mixing" {
             (
@@ -768,7 +774,73 @@ fn federation(graph: &Graph, out: &mut Findings) {
     }
 }
 
-fn consumers(graph: &Graph, out: &mut Findings) {
+/// NHI3: third-party MCP code that the organisation has not reviewed runs with the
+/// credentials the configuration hands it (by value or by reference: either way the
+/// server process holds the secret).
+fn unvetted_mcp_server(consumer: &Consumer, place: &str, policy: &Policy, out: &mut Findings) {
+    if consumer.attributes.get("disabled").map(String::as_str) == Some("true") {
+        return;
+    }
+    let carriers: Vec<&str> = consumer
+        .credentials
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.value,
+                CredentialValue::Literal { .. } | CredentialValue::Reference { .. }
+            )
+        })
+        .map(|c| c.carrier.as_str())
+        .collect();
+    if carriers.is_empty() {
+        return;
+    }
+    let Some(launch) = mcp::launch_of(consumer) else {
+        return;
+    };
+    if policy.mcp.is_vetted(&launch.source) {
+        return;
+    }
+    let mut evidence = vec![format!(
+        "{place}: `{}` runs {} `{}`{}",
+        consumer.name,
+        match launch.how {
+            "remote" => "the remote server",
+            "mcp-remote" => "(through the mcp-remote proxy) the remote server",
+            "docker" => "the image",
+            _ => "the package",
+        },
+        launch.source,
+        match (launch.how, launch.pinned) {
+            ("remote", _) => "",
+            ("docker", false) => " without a digest",
+            (_, false) => " without a pinned version",
+            (_, true) => "",
+        }
+    )];
+    evidence.push(format!("it receives {}", carriers.join(", ")));
+    evidence.push("it is not in `[mcp] vetted` of the policy".into());
+    if launch.cleartext {
+        evidence.push("credentials travel over plain HTTP".into());
+    }
+    let severity = if launch.cleartext || (!launch.pinned && launch.how != "remote") {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
+    out.push(
+        "unvetted-mcp-server",
+        OwaspNhi::Nhi3,
+        severity,
+        &consumer.id,
+        &consumer.name,
+        Provider::Generic,
+        evidence,
+        "Review the server's publisher and code, pin the reviewed version (npx pkg@x.y.z, uvx pkg==x.y.z, image@sha256:…), add it to `[mcp] vetted` in nhi.toml, and give it a token scoped to what it needs.",
+    );
+}
+
+fn consumers(graph: &Graph, policy: &Policy, out: &mut Findings) {
     for consumer in &graph.consumers {
         let place = format!("{}:{}", consumer.path, consumer.line);
         if consumer.kind == ConsumerKind::Workflow
@@ -797,6 +869,9 @@ fn consumers(graph: &Graph, out: &mut Findings) {
                 )],
                 "Use OIDC: grant the workflow `id-token: write`, create a role whose trust policy admits this repository's subject, use aws-actions/configure-aws-credentials with role-to-assume, then delete the static key and its secrets.",
             );
+        }
+        if consumer.kind == ConsumerKind::McpServer {
+            unvetted_mcp_server(consumer, &place, policy, out);
         }
         if consumer.kind == ConsumerKind::McpServer && consumer.has_literal_secret() {
             out.push(

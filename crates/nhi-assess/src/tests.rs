@@ -329,3 +329,84 @@ fn legacy_key_formats_are_recognised_by_their_preview() {
             .any(|e| e.contains("classic GitHub") && e.contains(".env:3"))
     );
 }
+
+fn mcp_server(name: &str, endpoint: &str, env: &[(&str, &str)]) -> nhi_model::Consumer {
+    nhi_model::Consumer {
+        id: format!("mcp_server:.cursor/mcp.json#{name}"),
+        kind: ConsumerKind::McpServer,
+        tool: "cursor".into(),
+        name: name.into(),
+        path: ".cursor/mcp.json".into(),
+        root: "repo".into(),
+        line: 4,
+        endpoint: Some(endpoint.into()),
+        credentials: env
+            .iter()
+            .map(|(carrier, reference)| nhi_model::CredentialUse {
+                carrier: format!("env:{carrier}"),
+                value: CredentialValue::Reference {
+                    reference: reference.to_string(),
+                },
+                line: 6,
+            })
+            .collect(),
+        attributes: Default::default(),
+    }
+}
+
+fn unvetted(consumers: Vec<nhi_model::Consumer>, policy: &Policy) -> Vec<InventoryFinding> {
+    let g = correlate(
+        Inventory::default(),
+        CodeInventory {
+            credentials: Vec::new(),
+            consumers,
+        },
+        &CorrelateOptions::default(),
+    );
+    assess(&g, policy, now())
+        .into_iter()
+        .filter(|f| f.rule == "unvetted-mcp-server")
+        .collect()
+}
+
+#[test]
+fn third_party_mcp_servers_given_credentials_must_be_vetted() {
+    let servers = vec![
+        mcp_server(
+            "github",
+            "npx -y @modelcontextprotocol/server-github",
+            &[("GITHUB_PERSONAL_ACCESS_TOKEN", "${GITHUB_TOKEN}")],
+        ),
+        mcp_server(
+            "fetch",
+            "uvx mcp-server-fetch==2025.1.14",
+            &[("API_TOKEN", "${env:FETCH_TOKEN}")],
+        ),
+        // No credentials: nothing to hold.
+        mcp_server(
+            "filesystem",
+            "npx -y @modelcontextprotocol/server-filesystem /src",
+            &[],
+        ),
+        // The organisation's own code.
+        mcp_server("internal", "node ./mcp/server.js", &[("TOKEN", "${TOKEN}")]),
+    ];
+    let findings = unvetted(servers.clone(), &Policy::default());
+    let by_name: BTreeMap<&str, &InventoryFinding> = findings
+        .iter()
+        .map(|f| (f.subject_name.as_str(), f))
+        .collect();
+    assert_eq!(by_name.len(), 2, "{findings:#?}");
+    assert_eq!(by_name["github"].severity, Severity::High);
+    assert!(by_name["github"].evidence[0].contains("without a pinned version"));
+    assert!(by_name["github"].evidence[1].contains("env:GITHUB_PERSONAL_ACCESS_TOKEN"));
+    assert_eq!(by_name["fetch"].severity, Severity::Medium);
+    assert_eq!(by_name["github"].owasp, OwaspNhi::Nhi3);
+
+    let policy = Policy::from_toml(
+        "nhi.toml",
+        "[mcp]\nvetted = [\"@modelcontextprotocol/server-github\", \"mcp-server-fetch==*\"]\n",
+    )
+    .unwrap();
+    assert!(unvetted(servers, &policy).is_empty());
+}

@@ -20,6 +20,7 @@ pub struct Policy {
     pub environments: Vec<EnvironmentRule>,
     pub sensitive: Sensitive,
     pub owners: OwnerRules,
+    pub mcp: McpRules,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +83,48 @@ pub struct OwnerRules {
     pub tag_keys: Vec<String>,
 }
 
+/// Which MCP servers the organisation has reviewed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct McpRules {
+    /// Reviewed servers: package specs (`@modelcontextprotocol/server-github`,
+    /// `mcp-server-fetch==2025.1.14`, an image `ghcr.io/github/github-mcp-server`) or
+    /// URLs (`https://mcp.example.com/*`). `*` matches any run of characters. A server
+    /// given credentials that matches none is an unvetted MCP server (NHI3).
+    pub vetted: Vec<String>,
+}
+
+impl McpRules {
+    /// Whether `package_or_url` (as the server launches it) is on the vetted list.
+    pub fn is_vetted(&self, package_or_url: &str) -> bool {
+        self.vetted
+            .iter()
+            .any(|pattern| wildcard_match(pattern, package_or_url))
+    }
+}
+
+/// `*` matches any run of characters (including none); everything else literally,
+/// case-insensitively.
+fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let pattern = pattern.to_ascii_lowercase();
+    let text = text.to_ascii_lowercase();
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || !text[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(at) => rest = &rest[at + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 impl Default for Policy {
     fn default() -> Self {
         Policy {
@@ -93,6 +136,7 @@ impl Default for Policy {
                 domains: Vec::new(),
                 tag_keys: default_owner_tags(),
             },
+            mcp: McpRules::default(),
         }
     }
 }
@@ -133,6 +177,15 @@ struct RawPolicy {
     sensitive: RawSensitive,
     #[serde(default)]
     owners: RawOwners,
+    #[serde(default)]
+    mcp: RawMcp,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMcp {
+    #[serde(default)]
+    vetted: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -294,6 +347,14 @@ impl Policy {
                 ));
             }
         }
+        for (index, entry) in raw.mcp.vetted.iter().enumerate() {
+            if entry.trim().is_empty() || entry.trim() == "*" {
+                return Err(value_error(
+                    &format!("mcp.vetted[{index}]"),
+                    format!("{entry:?} would vet every server; name packages or URLs"),
+                ));
+            }
+        }
         Ok(Policy {
             thresholds,
             environments,
@@ -310,6 +371,9 @@ impl Policy {
                     .map(|d| d.to_lowercase())
                     .collect(),
                 tag_keys: raw.owners.tag_keys.unwrap_or_else(default_owner_tags),
+            },
+            mcp: McpRules {
+                vetted: raw.mcp.vetted,
             },
         })
     }

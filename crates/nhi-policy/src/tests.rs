@@ -103,3 +103,31 @@ proptest::proptest! {
         let _ = Policy::from_toml("nhi.toml", &text);
     }
 }
+
+#[test]
+fn vetted_mcp_servers_match_by_package_or_url_pattern() {
+    let policy = Policy::from_toml(
+        "nhi.toml",
+        r#"
+[mcp]
+vetted = ["@modelcontextprotocol/server-github@*", "https://mcp.acme-corp.io/*", "mcp-server-fetch"]
+"#,
+    )
+    .unwrap();
+    let mcp = &policy.mcp;
+    assert!(mcp.is_vetted("@modelcontextprotocol/server-github@2025.4.8"));
+    assert!(!mcp.is_vetted("@modelcontextprotocol/server-github"));
+    assert!(mcp.is_vetted("https://mcp.acme-corp.io/v1/sse"));
+    assert!(!mcp.is_vetted("https://mcp.acme-corp.io.evil.example/v1"));
+    assert!(mcp.is_vetted("MCP-Server-Fetch"));
+    assert!(!mcp.is_vetted("mcp-server-fetch-extra"));
+    assert!(!Policy::default().mcp.is_vetted("anything"));
+}
+
+#[test]
+fn a_vetted_list_that_vets_everything_is_refused() {
+    let error = Policy::from_toml("nhi.toml", "[mcp]\nvetted = [\"*\"]\n")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("mcp.vetted[0]"), "{error}");
+}

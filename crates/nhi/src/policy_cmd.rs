@@ -64,5 +64,12 @@ pub fn check(file: Option<&Path>) -> Result<u8> {
         },
         policy.owners.tag_keys.join(", ")
     );
+    if policy.mcp.vetted.is_empty() {
+        println!(
+            "vetted MCP servers: none (every third-party server given credentials is flagged)"
+        );
+    } else {
+        println!("vetted MCP servers: {}", policy.mcp.vetted.join(", "));
+    }
     Ok(exit::CLEAN)
 }

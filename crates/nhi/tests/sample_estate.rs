@@ -328,6 +328,11 @@ fn findings_show_the_estates_risks_with_owasp_ids_and_references() {
     assert!(has("admin-privilege", "slack-bot-deployer"));
     assert!(has("static-cloud-key-in-ci", "deploy-legacy"));
     assert!(has("mcp-server-holds-secret", "openai-docs-search"));
+    // Third-party MCP servers handed tokens: `npx -y` without a version, a remote
+    // server through the unpinned mcp-remote proxy. The filesystem server gets none.
+    assert!(has("unvetted-mcp-server", "github"));
+    assert!(has("unvetted-mcp-server", "linear"));
+    assert!(!has("unvetted-mcp-server", "filesystem"));
     assert!(has("third-party-app-broad-access", "Deskpilot"));
     assert!(has(
         "static-key-where-federation-exists",

@@ -13,6 +13,7 @@
 //! - [`verify_manifest`]: reads a corpus back and checks the manifest against it.
 
 mod corpus;
+mod datasets;
 mod decoys;
 mod filler;
 mod history;
@@ -25,6 +26,7 @@ pub use corpus::{
     Carrier, CommitRecord, CorpusSpec, Encoding, Manifest, PlantedDecoy, PlantedSecret,
     write_corpus,
 };
+pub use datasets::{shared_dataset, shared_dataset_or_skip};
 pub use decoys::{Decoy, DecoyFile, DecoyReason, decoys};
 pub use random::{base62_checksum, shannon_entropy, token_checksum};
 pub use rules::{RULE_IDS, SecretParts, canonical_secret};

@@ -120,6 +120,11 @@ pub const RULES: &[(&str, OwaspNhi, &str)] = &[
         "a role trusts GitHub OIDC without a subject restriction",
     ),
     (
+        "workload-identity-provider-unrestricted",
+        OwaspNhi::Nhi6,
+        "a workload identity provider admits tokens without an attribute condition",
+    ),
+    (
         "credential-too-old",
         OwaspNhi::Nhi7,
         "a key older than the policy allows",
@@ -289,7 +294,7 @@ fn days_between(earlier: Timestamp, now: Timestamp) -> i64 {
 /// Kubernetes group, an unknown role); secrets found only in code are included.
 fn is_nhi(identity: &Identity) -> bool {
     match identity.kind {
-        IdentityKind::Human | IdentityKind::Workload => false,
+        IdentityKind::Human | IdentityKind::Workload | IdentityKind::FederationProvider => false,
         IdentityKind::Unknown => identity.attributes.contains_key("shadow"),
         _ => true,
     }
@@ -666,7 +671,87 @@ fn leaked_live(graph: &Graph, out: &mut Findings) {
     }
 }
 
+/// Issuers that sign tokens for every customer's workloads: without a condition, a
+/// provider trusting one admits strangers.
+const MULTI_TENANT_ISSUERS: &[&str] = &[
+    "https://token.actions.githubusercontent.com",
+    "https://gitlab.com",
+    "https://app.terraform.io",
+];
+
+/// Claims that tie a GitHub or GitLab token to one organisation, repository or subject.
+const OWNER_CLAIMS: &[&str] = &[
+    "repository_owner",
+    "repository_owner_id",
+    "repository",
+    "repository_id",
+    "namespace_path",
+    "namespace_id",
+    "project_path",
+    "project_id",
+    "terraform_organization",
+    "sub",
+    "google.subject",
+];
+
+/// NHI6 for GCP workload identity federation: a provider's attribute condition is the
+/// only thing between the issuer's whole user base and the pool.
+fn workload_identity_providers(graph: &Graph, out: &mut Findings) {
+    for provider in graph.inventory.identities.values().filter(|i| {
+        i.kind == IdentityKind::FederationProvider && i.status == LifecycleStatus::Active
+    }) {
+        let attribute = |key: &str| provider.attributes.get(key).map(String::as_str);
+        let issuer = attribute("issuer").unwrap_or("");
+        let condition = attribute("attribute_condition").unwrap_or("").trim();
+        let multi_tenant = MULTI_TENANT_ISSUERS
+            .iter()
+            .any(|m| issuer.trim_end_matches('/') == *m);
+        let (severity, evidence) = if condition.is_empty() {
+            let who = if multi_tenant {
+                format!("any workload that {issuer} issues tokens for, in any organisation")
+            } else if let Some(account) = issuer.strip_prefix("aws:") {
+                format!("every role and user of AWS account {account}")
+            } else {
+                format!("every identity {issuer} vouches for")
+            };
+            (
+                if multi_tenant {
+                    Severity::Critical
+                } else {
+                    Severity::High
+                },
+                format!("no attribute condition: the pool admits {who}"),
+            )
+        } else if multi_tenant && !OWNER_CLAIMS.iter().any(|c| condition.contains(c)) {
+            (
+                Severity::Medium,
+                format!(
+                    "the attribute condition `{condition}` does not restrict the repository, \
+                     owner or subject"
+                ),
+            )
+        } else {
+            continue;
+        };
+        let mut evidence = vec![evidence];
+        if let Some(mapping) = attribute("attribute_mapping") {
+            evidence.push(format!("attribute mapping: {mapping}"));
+        }
+        out.push(
+            "workload-identity-provider-unrestricted",
+            OwaspNhi::Nhi6,
+            severity,
+            &provider.id,
+            &provider.name,
+            provider.provider,
+            evidence,
+            "Set an attribute condition naming your organisation and repositories (`assertion.repository_owner_id == 'ID' && assertion.repository == 'ORG/REPO'`), or the AWS roles allowed, with `gcloud iam workload-identity-pools providers update-oidc --attribute-condition=…`; grant roles/iam.workloadIdentityUser only to principalSet members of those attributes.",
+        );
+    }
+}
+
 fn federation(graph: &Graph, out: &mut Findings) {
+    workload_identity_providers(graph, out);
     let identities = &graph.inventory.identities;
     let mut federating_accounts: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for link in graph

@@ -410,3 +410,44 @@ fn third_party_mcp_servers_given_credentials_must_be_vetted() {
     .unwrap();
     assert!(unvetted(servers, &policy).is_empty());
 }
+
+#[test]
+fn workload_identity_providers_without_conditions_are_nhi6() {
+    let provider = |name: &str, issuer: &str, condition: &str| {
+        let mut p = Identity::new(
+            Provider::Gcp,
+            IdentityKind::FederationProvider,
+            &format!("projects/1/locations/global/workloadIdentityPools/pool/providers/{name}"),
+            name,
+            prov(),
+        );
+        p.status = LifecycleStatus::Active;
+        p.attributes.insert("issuer".into(), issuer.into());
+        p.attributes
+            .insert("attribute_condition".into(), condition.into());
+        p
+    };
+    const GITHUB: &str = "https://token.actions.githubusercontent.com";
+    let batch = InventoryBatch {
+        identities: vec![
+            provider("open", GITHUB, ""),
+            provider("weak", GITHUB, "assertion.ref == 'refs/heads/main'"),
+            provider("good", GITHUB, "assertion.repository_owner == 'acme-corp'"),
+            provider("aws", "aws:111122223333", ""),
+        ],
+        ..InventoryBatch::default()
+    };
+    let findings: BTreeMap<String, Severity> = assess(&graph(batch), &Policy::default(), now())
+        .into_iter()
+        .filter(|f| f.rule == "workload-identity-provider-unrestricted")
+        .map(|f| (f.subject_name, f.severity))
+        .collect();
+    assert_eq!(
+        findings,
+        BTreeMap::from([
+            ("open".to_string(), Severity::Critical),
+            ("weak".to_string(), Severity::Medium),
+            ("aws".to_string(), Severity::High),
+        ])
+    );
+}

@@ -20,6 +20,7 @@ mod member;
 mod policy;
 mod service_account;
 mod sniff;
+mod wif;
 
 use std::fmt;
 
@@ -41,6 +42,10 @@ pub enum ExportKind {
     /// shape from `gcloud iam service-accounts get-iam-policy EMAIL --format=json`
     /// (also the `--flatten="bindings[].members"` array form).
     IamPolicy,
+    /// `gcloud iam workload-identity-pools providers list --workload-identity-pool=POOL
+    /// --location=global --format=json`: `WorkloadIdentityPoolProvider` resources (or
+    /// the REST `{"workloadIdentityPoolProviders": [...]}` page).
+    WorkloadIdentityProviders,
 }
 
 impl ExportKind {
@@ -48,6 +53,7 @@ impl ExportKind {
         ExportKind::ServiceAccounts,
         ExportKind::ServiceAccountKeys,
         ExportKind::IamPolicy,
+        ExportKind::WorkloadIdentityProviders,
     ];
 
     /// The command that produces this export.
@@ -56,6 +62,9 @@ impl ExportKind {
             ExportKind::ServiceAccounts => "gcloud iam service-accounts list --format=json",
             ExportKind::ServiceAccountKeys => "gcloud iam service-accounts keys list --format=json",
             ExportKind::IamPolicy => "gcloud projects get-iam-policy --format=json",
+            ExportKind::WorkloadIdentityProviders => {
+                "gcloud iam workload-identity-pools providers list --format=json"
+            }
         }
     }
 }
@@ -130,6 +139,15 @@ pub fn ingest(file: &str, bytes: &[u8]) -> Result<InventoryBatch, Error> {
             }
         }
         ExportKind::IamPolicy => policy::ingest(&value, &mut batch),
+        ExportKind::WorkloadIdentityProviders => {
+            for (position, item) in
+                json::list_entries(&value, "workloadIdentityPoolProviders", &mut batch)
+            {
+                if let Some(entry) = json::entry_object(item, &position, &mut batch) {
+                    wif::ingest_entry(entry, &position, &mut batch);
+                }
+            }
+        }
     }
     Ok(batch.finish())
 }

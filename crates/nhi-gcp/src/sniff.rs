@@ -23,6 +23,8 @@ const KEY_FIELDS: &[&str] = &[
     "validBeforeTime",
 ];
 const ACCOUNT_FIELDS: &[&str] = &["oauth2ClientId", "uniqueId"];
+/// `WorkloadIdentityPoolProvider` fields no other export has.
+const WIF_PROVIDER_FIELDS: &[&str] = &["attributeMapping", "attributeCondition"];
 const POLICY_WRAPPER_FIELDS: &[&str] = &[
     "etag",
     "version",
@@ -50,6 +52,8 @@ pub(crate) fn sniff(bytes: &[u8]) -> Option<ExportKind> {
         }
         if any(KEY_FIELDS) {
             Some(ExportKind::ServiceAccountKeys)
+        } else if any(WIF_PROVIDER_FIELDS) {
+            Some(ExportKind::WorkloadIdentityProviders)
         } else if has("bindings") && (has("role") || has("members")) {
             // `--flatten="bindings[].members"` output.
             Some(ExportKind::IamPolicy)
@@ -61,6 +65,8 @@ pub(crate) fn sniff(bytes: &[u8]) -> Option<ExportKind> {
     } else if text.starts_with('{') {
         if has("keys") && any(KEY_FIELDS) {
             Some(ExportKind::ServiceAccountKeys)
+        } else if has("workloadIdentityPoolProviders") {
+            Some(ExportKind::WorkloadIdentityProviders)
         } else if has("accounts") && (any(ACCOUNT_FIELDS) || has("email")) {
             Some(ExportKind::ServiceAccounts)
         } else if (has("bindings") && (has("role") || has("members"))) || has("auditLogConfigs") {
@@ -117,6 +123,9 @@ pub(crate) fn classify(value: &Value) -> Shape {
                     return Shape::Known(ExportKind::ServiceAccounts);
                 }
             }
+            if let Some(Value::Array(_)) = map.get("workloadIdentityPoolProviders") {
+                return Shape::Known(ExportKind::WorkloadIdentityProviders);
+            }
             if map.contains_key("bindings")
                 || map.contains_key("auditConfigs")
                 || is_bare_policy(map)
@@ -135,7 +144,9 @@ fn classify_entry(entry: &Map<String, Value>) -> Option<ExportKind> {
         .get("name")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if KEY_FIELDS.iter().any(|k| has(k)) || name.contains("/keys/") {
+    if name.contains("/workloadIdentityPools/") || WIF_PROVIDER_FIELDS.iter().any(|k| has(k)) {
+        Some(ExportKind::WorkloadIdentityProviders)
+    } else if KEY_FIELDS.iter().any(|k| has(k)) || name.contains("/keys/") {
         Some(ExportKind::ServiceAccountKeys)
     } else if entry.get("bindings").is_some_and(Value::is_object) {
         Some(ExportKind::IamPolicy)

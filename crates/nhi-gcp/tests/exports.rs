@@ -615,3 +615,55 @@ fn a_key_named_by_unique_id_still_yields_its_holder() {
     assert_eq!(batch.warnings.len(), 1);
     assert_eq!(batch.warnings[0].position, "[0].name");
 }
+
+// WorkloadIdentityPoolProvider:
+// https://cloud.google.com/iam/docs/reference/rest/v1/projects.locations.workloadIdentityPools.providers
+#[test]
+fn workload_identity_providers_keep_issuer_condition_and_state() {
+    let bytes = fixture("wif-providers.json");
+    assert_eq!(sniff(&bytes), Some(ExportKind::WorkloadIdentityProviders));
+    let batch = load("wif-providers.json");
+    assert!(batch.warnings.is_empty(), "{:#?}", batch.warnings);
+    assert_eq!(batch.identities.len(), 3);
+    let by_name = |name: &str| {
+        batch
+            .identities
+            .iter()
+            .find(|i| i.name == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    let acme = by_name("github-pool/github-acme");
+    assert_eq!(acme.kind, IdentityKind::FederationProvider);
+    assert_eq!(acme.account.as_deref(), Some("123456789012"));
+    assert_eq!(
+        acme.attributes["attribute_condition"],
+        "assertion.repository_owner == 'acme-corp'"
+    );
+    assert_eq!(
+        acme.attributes["issuer"],
+        "https://token.actions.githubusercontent.com"
+    );
+    let legacy = by_name("github-pool/github-legacy");
+    assert_eq!(legacy.attributes["attribute_condition"], "");
+    assert!(legacy.attributes["allowed_audiences"].contains("github-legacy"));
+    let aws = by_name("aws-pool/aws-prod");
+    assert_eq!(aws.status, LifecycleStatus::Disabled);
+    assert_eq!(aws.attributes["issuer"], "aws:111122223333");
+
+    // The REST page form reads the same.
+    let page = format!(
+        "{{\"workloadIdentityPoolProviders\": {}}}",
+        String::from_utf8(bytes).unwrap()
+    );
+    assert_eq!(
+        sniff(page.as_bytes()),
+        Some(ExportKind::WorkloadIdentityProviders)
+    );
+    assert_eq!(
+        ingest("page.json", page.as_bytes())
+            .unwrap()
+            .identities
+            .len(),
+        3
+    );
+}

@@ -17,6 +17,9 @@ pub enum IdentityKind {
     ManagedIdentity,
     /// A running workload that uses an identity: a Kubernetes Deployment or Pod.
     Workload,
+    /// A trust configuration external workloads sign in through: a GCP workload
+    /// identity pool provider (OIDC, AWS or SAML).
+    FederationProvider,
     /// A person: an owner or creator, not an NHI.
     Human,
     /// A credential found in code whose platform identity is not (yet) known.
@@ -37,6 +40,7 @@ crate::string_enum!(IdentityKind, "identity kind", {
     ApiKeyHolder => "api_key_holder",
     ManagedIdentity => "managed_identity",
     Workload => "workload",
+    FederationProvider => "federation_provider",
     Human => "human",
     Unknown => "unknown",
 });

@@ -35,7 +35,7 @@ fn run() -> Run {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("read 28 platform exports"), "{stderr}");
+    assert!(stderr.contains("read 32 platform exports"), "{stderr}");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let findings = report["findings"].as_array().unwrap().clone();
     let out = Command::cargo_bin("nhi")
@@ -69,6 +69,33 @@ fn has_link(identity: &Value, kind: &str, to: &str) -> bool {
         .unwrap()
         .iter()
         .any(|l| l["kind"] == kind && (l["to"] == to || l["from"] == to))
+}
+
+#[test]
+fn the_bucket_policy_and_the_scp_take_part_in_the_gaads_evaluation() {
+    let run = run();
+    // acme-readonly's own policies read nothing sensitive; the customer-exports bucket
+    // policy names it.
+    let readonly = identity(
+        &run,
+        "aws:iam_role:arn:aws:iam::123456789012:role/acme-readonly",
+    );
+    assert!(
+        readonly["attributes"]["sensitive_access"]
+            .as_str()
+            .unwrap_or("")
+            .contains("s3_read"),
+        "{readonly:#}"
+    );
+    // The SCP is placed at the root and read without warnings.
+    assert!(
+        !run.identities
+            .iter()
+            .any(|i| i["attributes"]["permission_warnings"]
+                .as_str()
+                .is_some_and(|w| w.contains("SCP"))),
+        "an SCP warning reached an identity"
+    );
 }
 
 #[test]
@@ -333,6 +360,16 @@ fn findings_show_the_estates_risks_with_owasp_ids_and_references() {
     assert!(has("unvetted-mcp-server", "github"));
     assert!(has("unvetted-mcp-server", "linear"));
     assert!(!has("unvetted-mcp-server", "filesystem"));
+    // A workload identity provider trusting GitHub with no attribute condition admits
+    // every repository on github.com; the one scoped to acme-corp is fine.
+    assert!(has(
+        "workload-identity-provider-unrestricted",
+        "github-2022"
+    ));
+    assert!(!has(
+        "workload-identity-provider-unrestricted",
+        "github-acme"
+    ));
     assert!(has("third-party-app-broad-access", "Deskpilot"));
     assert!(has(
         "static-key-where-federation-exists",

@@ -11,7 +11,6 @@ use nhi_model::{ActivityEvent, Actor, EventSource, Outcome};
 use nhi_monitor::{Monitor, MonitorConfig, NoResolver};
 use serde_json::Value;
 
-
 fn text(value: &Value, path: &[&str]) -> Option<String> {
     let mut v = value;
     for key in path {

@@ -79,6 +79,52 @@ pub trait InventoryStore {
 
     /// Every recorded suppression, expired ones included, by finding ID.
     fn finding_suppressions(&self) -> Result<Vec<FindingSuppression>, StoreError>;
+
+    /// Commits a monitor checkpoint in one transaction: new or updated alerts (by ID),
+    /// the detector state and the read positions that state corresponds to.
+    fn commit_monitor(&mut self, commit: &MonitorCommit<'_>) -> Result<(), StoreError>;
+
+    /// The last committed checkpoint of feed `name`: (state, positions), both JSON.
+    fn monitor_checkpoint(&self, name: &str) -> Result<Option<(String, String)>, StoreError>;
+
+    /// Stored alerts, newest first.
+    fn alerts(&self, filter: &AlertFilter) -> Result<Vec<StoredAlert>, StoreError>;
+}
+
+/// What [`InventoryStore::commit_monitor`] writes.
+#[derive(Debug, Clone, Copy)]
+pub struct MonitorCommit<'a> {
+    pub name: &'a str,
+    pub alerts: &'a [StoredAlert],
+    pub state: &'a str,
+    pub positions: &'a str,
+    pub at: jiff::Timestamp,
+}
+
+/// An alert as the store keeps it: indexed columns plus the whole alert as JSON, so
+/// the store does not depend on the detectors' types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAlert {
+    pub id: String,
+    pub detection: String,
+    pub severity: nhi_model::Severity,
+    pub identity: String,
+    pub first_seen: Option<jiff::Timestamp>,
+    pub last_seen: Option<jiff::Timestamp>,
+    pub event_count: u64,
+    pub json: String,
+}
+
+/// Which alerts [`InventoryStore::alerts`] returns. Unset fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    pub min_severity: Option<nhi_model::Severity>,
+    /// Exact identity (ARN, inventory ID or external ID as the alert names it).
+    pub identity: Option<String>,
+    pub detection: Option<String>,
+    /// Alerts whose last event is at or after this time.
+    pub since: Option<jiff::Timestamp>,
+    pub limit: Option<usize>,
 }
 
 /// A finding an operator has accepted for now, and why.

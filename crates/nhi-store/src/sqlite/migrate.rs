@@ -34,6 +34,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "finding_suppressions",
         sql: include_str!("../../migrations/sqlite/V3__finding_suppressions.sql"),
     },
+    Migration {
+        version: 4,
+        name: "monitoring",
+        sql: include_str!("../../migrations/sqlite/V4__monitoring.sql"),
+    },
 ];
 
 pub(crate) fn latest_version() -> u32 {

@@ -434,6 +434,146 @@ impl InventoryStore for SqliteStore {
         Ok(out)
     }
 
+    fn commit_monitor(&mut self, commit: &crate::MonitorCommit<'_>) -> Result<(), StoreError> {
+        const CONTEXT: &str = "committing a monitor checkpoint";
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .context(CONTEXT)?;
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO monitor_alerts (id, detection, severity, severity_rank, identity,
+                         first_seen, last_seen, event_count, alert, recorded_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                     ON CONFLICT (id) DO UPDATE SET
+                         severity = excluded.severity,
+                         severity_rank = excluded.severity_rank,
+                         first_seen = min(coalesce(monitor_alerts.first_seen, excluded.first_seen),
+                                          coalesce(excluded.first_seen, monitor_alerts.first_seen)),
+                         last_seen = max(coalesce(monitor_alerts.last_seen, excluded.last_seen),
+                                         coalesce(excluded.last_seen, monitor_alerts.last_seen)),
+                         event_count = excluded.event_count,
+                         alert = excluded.alert,
+                         recorded_at = excluded.recorded_at",
+                )
+                .context(CONTEXT)?;
+            let at = commit.at.to_string();
+            for alert in commit.alerts {
+                insert
+                    .execute(params![
+                        alert.id,
+                        alert.detection,
+                        alert.severity.as_str(),
+                        severity_rank(alert.severity),
+                        alert.identity,
+                        alert.first_seen.map(|t| t.to_string()),
+                        alert.last_seen.map(|t| t.to_string()),
+                        alert.event_count as i64,
+                        alert.json,
+                        at,
+                    ])
+                    .context(CONTEXT)?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO monitor_checkpoints (name, state, positions, updated_at)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (name) DO UPDATE SET state = excluded.state,
+                 positions = excluded.positions, updated_at = excluded.updated_at",
+            params![
+                commit.name,
+                commit.state,
+                commit.positions,
+                commit.at.to_string()
+            ],
+        )
+        .context(CONTEXT)?;
+        tx.commit().context(CONTEXT)
+    }
+
+    fn monitor_checkpoint(&self, name: &str) -> Result<Option<(String, String)>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT state, positions FROM monitor_checkpoints WHERE name = ?1",
+                params![name],
+                |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+            )
+            .optional()
+            .context("reading the monitor checkpoint")
+    }
+
+    fn alerts(&self, filter: &crate::AlertFilter) -> Result<Vec<crate::StoredAlert>, StoreError> {
+        const CONTEXT: &str = "reading alerts";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, detection, severity, identity, first_seen, last_seen, event_count, alert
+                 FROM monitor_alerts
+                 WHERE severity_rank >= ?1
+                   AND (?2 IS NULL OR identity = ?2)
+                   AND (?3 IS NULL OR detection = ?3)
+                   AND (?4 IS NULL OR last_seen >= ?4)
+                 ORDER BY coalesce(last_seen, '') DESC, id
+                 LIMIT ?5",
+            )
+            .context(CONTEXT)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    filter.min_severity.map_or(0, severity_rank),
+                    filter.identity,
+                    filter.detection,
+                    filter.since.map(|t| t.to_string()),
+                    filter.limit.map_or(-1, |l| l as i64),
+                ],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, Option<String>>(4)?,
+                        row.get::<_, Option<String>>(5)?,
+                        row.get::<_, i64>(6)?,
+                        row.get::<_, String>(7)?,
+                    ))
+                },
+            )
+            .context(CONTEXT)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, detection, severity, identity, first, last, count, json) =
+                row.context(CONTEXT)?;
+            let corrupt = |column: &'static str, reason: String| StoreError::Corrupt {
+                table: "monitor_alerts",
+                column,
+                row: id.clone(),
+                reason,
+            };
+            let time = |column: &'static str, text: Option<String>| {
+                text.map(|t| {
+                    t.parse()
+                        .map_err(|e: jiff::Error| corrupt(column, e.to_string()))
+                })
+                .transpose()
+            };
+            out.push(crate::StoredAlert {
+                severity: severity
+                    .parse()
+                    .map_err(|e: nhi_model::UnknownVariant| corrupt("severity", e.to_string()))?,
+                first_seen: time("first_seen", first)?,
+                last_seen: time("last_seen", last)?,
+                event_count: count.max(0) as u64,
+                id: id.clone(),
+                detection,
+                identity,
+                json,
+            });
+        }
+        Ok(out)
+    }
+
     fn codeowners(&self) -> Result<Vec<(String, String)>, StoreError> {
         const CONTEXT: &str = "reading CODEOWNERS";
         let mut stmt = self
@@ -1025,5 +1165,16 @@ mod tests {
         assert_eq!(effective_root("", Some("/r")), "/r");
         assert_eq!(effective_root("/a", Some("/r")), "/a");
         assert_eq!(effective_root("", None), "");
+    }
+}
+
+/// Severities as numbers, so SQL can filter "at least".
+fn severity_rank(severity: Severity) -> i64 {
+    match severity {
+        Severity::Info => 0,
+        Severity::Low => 1,
+        Severity::Medium => 2,
+        Severity::High => 3,
+        Severity::Critical => 4,
     }
 }

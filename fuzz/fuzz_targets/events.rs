@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
         force_mapping: selector & 2 == 2,
         all_kubernetes_stages: selector & 4 == 4,
         max_warnings: 16,
+        tagger: None,
     };
     let mut events = 0u64;
     let stats = read_reader(input, "fuzz", &options, &mut |_| events += 1);

@@ -29,5 +29,5 @@ mod time;
 pub use error::{EventsError, ReadWarning, WarningKind};
 pub use follow::{Checkpoint, Follower};
 pub use mapping::{FieldMapping, TimeFormat};
-pub use reader::{ReadOptions, read_path, read_reader};
+pub use reader::{ReadOptions, RecordTagger, read_path, read_reader};
 pub use stats::ReadStats;

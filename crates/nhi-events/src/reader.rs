@@ -33,6 +33,21 @@ pub struct ReadOptions {
     pub all_kubernetes_stages: bool,
     /// Warnings kept in [`ReadStats::warnings`]; the rest are only counted.
     pub max_warnings: usize,
+    /// Asked about every CloudTrail record's raw JSON while it is still at hand (Sigma
+    /// rules match raw field paths); its answers go into the event's `details` under
+    /// [`RecordTagger::DETAIL_KEY`], comma-separated. The raw record itself never
+    /// leaves the reader: it can hold session tokens.
+    pub tagger: Option<std::sync::Arc<dyn RecordTagger>>,
+}
+
+/// Tags a raw CloudTrail record (for example with the IDs of the Sigma rules it
+/// matches). See [`ReadOptions::tagger`].
+pub trait RecordTagger: Send + Sync + std::fmt::Debug {
+    fn tags(&self, record_json: &str) -> Vec<String>;
+}
+
+impl dyn RecordTagger {
+    pub const DETAIL_KEY: &'static str = "tags";
 }
 
 impl Default for ReadOptions {
@@ -42,6 +57,7 @@ impl Default for ReadOptions {
             force_mapping: false,
             all_kubernetes_stages: false,
             max_warnings: 1000,
+            tagger: None,
         }
     }
 }

@@ -199,6 +199,19 @@ fn starts_with_key(text: &str, key: &str) -> bool {
 /// cannot make parsing quadratic.
 const MAX_WRAPPER_DEPTH: u8 = 2;
 
+/// Lets the caller's tagger see the raw record; its tags join the event's details.
+fn tag(ctx: &Ctx, text: &str, event: &mut ActivityEvent) {
+    if let Some(tagger) = &ctx.options.tagger {
+        let tags = tagger.tags(text);
+        if !tags.is_empty() {
+            event.details.insert(
+                <dyn crate::RecordTagger>::DETAIL_KEY.to_string(),
+                tags.join(","),
+            );
+        }
+    }
+}
+
 /// Handles the JSON text of one record (or of a line that wraps several).
 pub(crate) fn handle_record(text: &str, origin: &str, depth: u8, ctx: &mut Ctx) {
     let trimmed = text.trim_start();
@@ -223,7 +236,10 @@ pub(crate) fn handle_record(text: &str, origin: &str, depth: u8, ctx: &mut Ctx) 
     // and no other format has that key, so the classification parse can be skipped.
     if starts_with_key(trimmed, "eventVersion") {
         match cloudtrail::parse(text, origin.to_owned()) {
-            Ok(Parsed::Event(event)) => ctx.deliver(*event),
+            Ok(Parsed::Event(mut event)) => {
+                tag(ctx, text, &mut event);
+                ctx.deliver(*event)
+            }
             Ok(_) => ctx.warn(
                 origin,
                 WarningKind::UnknownRecord,
@@ -249,7 +265,8 @@ pub(crate) fn handle_record(text: &str, origin: &str, depth: u8, ctx: &mut Ctx) 
         }
     };
     let origin_owned = || origin.to_owned();
-    let parsed = match classify(&probe) {
+    let shape = classify(&probe);
+    let parsed = match shape {
         Shape::Wrapper => {
             if depth >= MAX_WRAPPER_DEPTH {
                 ctx.warn(
@@ -272,7 +289,12 @@ pub(crate) fn handle_record(text: &str, origin: &str, depth: u8, ctx: &mut Ctx) 
         Shape::Unknown => Ok(Parsed::NotThisFormat),
     };
     match parsed {
-        Ok(Parsed::Event(event)) => ctx.deliver(*event),
+        Ok(Parsed::Event(mut event)) => {
+            if matches!(shape, Shape::CloudTrail) {
+                tag(ctx, text, &mut event);
+            }
+            ctx.deliver(*event)
+        }
         Ok(Parsed::SkippedStage) => ctx.stats.skipped_stages += 1,
         Ok(Parsed::NotThisFormat) => match ctx.options.mapping.as_ref() {
             Some(mapping) => apply_mapping(mapping, text, origin, ctx),

@@ -723,3 +723,43 @@ fn every_format_also_reads_as_json_lines_and_single_objects() {
     assert_eq!(events[0].id.as_deref(), Some("s1"));
     assert_eq!(events[0].origin, "one.json:record 1");
 }
+
+/// Tags every record whose raw JSON names an event, the way a Sigma rule set would.
+#[derive(Debug)]
+struct NameTagger;
+
+impl nhi_events::RecordTagger for NameTagger {
+    fn tags(&self, record_json: &str) -> Vec<String> {
+        ["ConsoleLogin", "ModifySnapshotAttribute"]
+            .iter()
+            .filter(|name| {
+                record_json.contains(&format!("\"eventName\":\"{name}\""))
+                    || record_json.contains(&format!("\"eventName\": \"{name}\""))
+            })
+            .map(|name| format!("rule-{name}"))
+            .collect()
+    }
+}
+
+#[test]
+fn a_tagger_sees_raw_cloudtrail_records_and_its_tags_join_the_details() {
+    let options = ReadOptions {
+        tagger: Some(std::sync::Arc::new(NameTagger)),
+        ..ReadOptions::default()
+    };
+    let (events, _) = read_all(&data("cloudtrail_lines.ndjson"), &options);
+    let tagged: Vec<(&str, &str)> = events
+        .iter()
+        .filter_map(|e| {
+            e.details
+                .get("tags")
+                .map(|t| (e.action.as_str(), t.as_str()))
+        })
+        .collect();
+    assert!(!tagged.is_empty());
+    for (action, tags) in &tagged {
+        assert_eq!(*tags, format!("rule-{action}"));
+    }
+    let (plain, _) = read_all(&data("cloudtrail_lines.ndjson"), &ReadOptions::default());
+    assert!(plain.iter().all(|e| !e.details.contains_key("tags")));
+}

@@ -60,6 +60,9 @@ pub struct MonitorConfig {
     /// a fleet change, not a per-identity anomaly. New-region alerts wait this window.
     pub cohort_fraction: f64,
     pub cohort_min_identities: usize,
+    /// This many identities adopting the same new region within the window is a fleet
+    /// change whatever share of the estate they are (0: only the share counts).
+    pub cohort_absolute: usize,
     pub cohort_window_secs: i64,
     /// Accounts the organisation owns or trusts; sharing with anything else alerts.
     pub known_accounts: BTreeSet<String>,
@@ -68,6 +71,11 @@ pub struct MonitorConfig {
     /// Caps on per-identity value sets; the least recently seen value is evicted.
     pub max_resources: usize,
     pub max_values_per_field: usize,
+    /// An identity that has already been seen from at least this many /24 (or /48)
+    /// networks is one whose addresses churn (CI runners, serverless egress): without
+    /// ASN data, a new prefix inside a /16 (or /32) it already uses is churn, not a new
+    /// network. 0 turns this off.
+    pub network_churn_min: usize,
 }
 
 impl Default for MonitorConfig {
@@ -94,11 +102,13 @@ impl Default for MonitorConfig {
             dedup_capacity: 200_000,
             cohort_fraction: 0.3,
             cohort_min_identities: 3,
+            cohort_absolute: 5,
             cohort_window_secs: DAY,
             known_accounts: BTreeSet::new(),
             expected_changes: Vec::new(),
             max_resources: 256,
             max_values_per_field: 512,
+            network_churn_min: 8,
         }
     }
 }

@@ -457,6 +457,34 @@ pub(crate) fn assume_role(
     });
 }
 
+/// The wider prefix a /24 or /48 network key belongs to: `a.b.0.0/16`, `x:y::/32`.
+fn wider_prefix(network: &str) -> Option<String> {
+    if let Some(v4) = network.strip_suffix(".0/24") {
+        let mut octets = v4.split('.');
+        return Some(format!("{}.{}.0.0/16", octets.next()?, octets.next()?));
+    }
+    if let Some(v6) = network.strip_suffix("::/48") {
+        let mut segments = v6.split(':');
+        return Some(format!("{}:{}::/32", segments.next()?, segments.next()?));
+    }
+    None
+}
+
+/// A new /24 of an identity whose addresses already span many /24s, inside a /16 it
+/// already uses: the address pool of a CI fleet or a NAT range, not a move.
+fn is_address_churn(network: &str, known: &crate::ValueSet, churn_min: usize) -> bool {
+    if churn_min == 0 || known.values.len() < churn_min {
+        return false;
+    }
+    let Some(wide) = wider_prefix(network) else {
+        return false;
+    };
+    known
+        .values
+        .keys()
+        .any(|seen| wider_prefix(seen).as_deref() == Some(wide.as_str()))
+}
+
 pub(crate) fn network_novelty(
     view: &EventView,
     state: &IdentityState,
@@ -485,6 +513,11 @@ pub(crate) fn network_novelty(
         None => (Field::Networks, network.clone(), &baseline.networks),
     };
     if !set.familiarity(&value, view.time, absorb).is_alertable() {
+        return;
+    }
+    if asn.is_none() && is_address_churn(&value, set, config.network_churn_min) {
+        // Recorded as seen (the caller folds every event into the baseline) but not
+        // alerted: the identity's addresses move within ranges it already uses.
         return;
     }
     if config.is_expected(&view.identity, ChangeField::Network, network, view.time)
@@ -734,7 +767,13 @@ pub(crate) fn bursts(
         .collect();
     let spread = services.len().max(regions.len());
     let factor = config.burst_baseline_factor;
-    let recon_burst = !view.learning
+    // Enumeration across many services *and* regions at once is what a stolen key's
+    // first minutes look like and what no deployment tool does: it alerts even while
+    // the identity's baseline is still learning.
+    let blatant = recon >= config.recon_min_calls.saturating_mul(2)
+        && services.len() >= config.recon_min_spread.saturating_mul(2)
+        && regions.len() >= config.recon_min_spread;
+    let recon_burst = (blatant || !view.learning)
         && recon >= config.recon_min_calls
         && recon as f64 > factor * state.baseline.max_recon_per_window as f64
         && spread >= config.recon_min_spread;
@@ -821,7 +860,9 @@ pub(crate) fn new_region(
     let (Some(now), Some(region)) = (view.time, view.event.region.as_ref()) else {
         return None;
     };
-    if region.is_empty() {
+    // AWS services act wherever their customers do: a region new to `lambda.amazonaws.com`
+    // says something about some customer workload, not about a compromised identity.
+    if region.is_empty() || view.event.actor.kind.as_deref() == Some("AWSService") {
         return None;
     }
     let regions = &state.baseline.regions;

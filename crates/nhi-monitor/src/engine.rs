@@ -443,15 +443,21 @@ impl<R: IdentityResolver> Monitor<R> {
                     .count()
             });
         let share = adopters as f64 / established as f64;
-        if adopters >= self.config.cohort_min_identities && share >= self.config.cohort_fraction {
+        // A share of the fleet, or enough identities at once: a fleet of Lambda roles
+        // moving together is a deployment even when the estate is large.
+        let fleet_change = adopters >= self.config.cohort_min_identities
+            && (share >= self.config.cohort_fraction
+                || (self.config.cohort_absolute > 0 && adopters >= self.config.cohort_absolute));
+        if fleet_change {
             return None;
         }
         let mut alert = pending.alert;
         alert.explanation = format!(
-            "{} ({adopters} of {established} established identities adopted {} within the cohort window, below the {:.0}% cohort threshold)",
+            "{} ({adopters} of {established} established identities adopted {} within the cohort window, below the {:.0}% cohort threshold and the {} identities that make a fleet change)",
             alert.explanation,
             pending.region,
-            self.config.cohort_fraction * 100.0
+            self.config.cohort_fraction * 100.0,
+            self.config.cohort_absolute
         );
         Some(alert.observed("cohort_adopters", adopters))
     }

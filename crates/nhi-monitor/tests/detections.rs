@@ -835,3 +835,107 @@ fn every_alert_explains_observed_versus_baseline() {
         assert!(!alert.event_ids.is_empty());
     }
 }
+
+#[test]
+fn blatant_enumeration_alerts_even_while_learning() {
+    let services = ["ec2", "iam", "s3", "lambda", "rds", "kms", "sns", "ssm"];
+    let regions = ["us-east-1", "eu-west-1", "ap-south-1", "sa-east-1"];
+    let burst: Vec<_> = (0..24)
+        .map(|i| {
+            ev(
+                APP,
+                services[i % 8],
+                "ListThings",
+                at(0, 3600 + i as i64 * 10),
+            )
+            .region(regions[i % 4])
+            .build()
+        })
+        .collect();
+    let mut fresh = Monitor::new(MonitorConfig::default(), NoResolver);
+    let alerts = feed(&mut fresh, &burst);
+    assert_eq!(of(&alerts, "NHI-MON-002").len(), 1, "{alerts:#?}");
+    // Spread over services but in one region: a deploy tool's plan, quiet while learning.
+    let plan: Vec<_> = (0..24)
+        .map(|i| {
+            ev(
+                &role("deployer"),
+                services[i % 8],
+                "DescribeThings",
+                at(0, 7200 + i as i64 * 10),
+            )
+            .build()
+        })
+        .collect();
+    let mut fresh = Monitor::new(MonitorConfig::default(), NoResolver);
+    assert!(of(&feed(&mut fresh, &plan), "NHI-MON-002").is_empty());
+}
+
+#[test]
+fn address_churn_inside_known_ranges_is_not_a_new_network() {
+    let ci = role("ci-runner");
+    let mut events = Vec::new();
+    for day in 0..15 {
+        for hour in 9..17 {
+            // Hosted runners: a different /24 of the same /16 almost every job.
+            let octet = (day * 8 + hour) % 40;
+            events.push(
+                ev(&ci, "ecr", "PutImage", at(day, hour * 3600))
+                    .ip(&format!("20.102.{octet}.7"))
+                    .build(),
+            );
+        }
+    }
+    let mut monitor = Monitor::new(MonitorConfig::default(), NoResolver);
+    assert!(feed(&mut monitor, &events).is_empty());
+    let churn = feed(
+        &mut monitor,
+        &[ev(&ci, "ecr", "PutImage", at(16, 10 * 3600))
+            .ip("20.102.201.9")
+            .build()],
+    );
+    assert!(of(&churn, "NHI-MON-012").is_empty(), "{churn:#?}");
+    let elsewhere = feed(
+        &mut monitor,
+        &[ev(&ci, "ecr", "PutImage", at(16, 11 * 3600))
+            .ip("91.92.240.39")
+            .build()],
+    );
+    assert_eq!(of(&elsewhere, "NHI-MON-012").len(), 1, "{elsewhere:#?}");
+}
+
+#[test]
+fn five_identities_moving_region_together_are_a_fleet_change() {
+    let fleet: Vec<String> = (0..20).map(|i| role(&format!("fn-{i}"))).collect();
+    let mut monitor = Monitor::new(MonitorConfig::default(), NoResolver);
+    let mut routine_events = Vec::new();
+    for name in &fleet {
+        for day in 0..15 {
+            routine_events.push(ev(name, "dynamodb", "GetItem", at(day, 10 * 3600)).build());
+        }
+    }
+    routine_events.sort_by_key(|e| e.time);
+    assert!(feed(&mut monitor, &routine_events).is_empty());
+    // 5 of 20 (25 %, under the 30 % share) start in eu-west-1 within an hour.
+    let moved: Vec<_> = fleet[..5]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            ev(
+                name,
+                "dynamodb",
+                "GetItem",
+                at(16, 10 * 3600 + i as i64 * 600),
+            )
+            .region("eu-west-1")
+            .build()
+        })
+        .collect();
+    let mut alerts = feed(&mut monitor, &moved);
+    alerts.extend(feed(
+        &mut monitor,
+        &[ev(&fleet[10], "dynamodb", "GetItem", at(18, 10 * 3600)).build()],
+    ));
+    alerts.extend(monitor.flush());
+    assert!(of(&alerts, "NHI-MON-017").is_empty(), "{alerts:#?}");
+}

@@ -44,6 +44,115 @@ pub enum Command {
     /// The nhi.toml policy: thresholds, environments, sensitive accounts, owner rules.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Watch activity logs (CloudTrail, Kubernetes audit, GCP audit, Entra sign-ins,
+    /// GitHub and Okta audit logs, mapped JSON lines): alert on use of high-risk NHIs,
+    /// learn each identity's behaviour and alert on deviations. Processes its inputs to
+    /// the end and exits; `--follow` keeps watching.
+    Monitor(MonitorArgs),
+    /// Alerts recorded by `nhi monitor`.
+    Alerts(AlertsArgs),
+    /// Behavioural baselines learned by `nhi monitor`.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// Log files or directories (plain, .gz, `AWSLogs/…` trees); `-` reads standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Keep watching the paths for new lines and new files.
+    #[arg(long)]
+    pub follow: bool,
+    /// Seconds between polls with --follow.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1)]
+    pub interval: u64,
+    /// Monitoring configuration (TOML): `[monitor]` thresholds, watch tier, known
+    /// accounts and expected changes; `[mapping]` for generic JSON lines; `[[sink]]`
+    /// alert sinks (examples/monitor.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Sigma rules (a directory of .yml files) for the AWS CloudTrail log source.
+    #[arg(long, value_name = "DIR")]
+    pub sigma: Option<PathBuf>,
+    /// Print input and detector statistics (events, malformed lines, duplicates, late
+    /// events, alerts per detection) to standard error at the end.
+    #[arg(long)]
+    pub stats: bool,
+    /// How alerts are printed on standard output.
+    #[arg(short, long, value_enum, default_value_t = AlertOutput::Text)]
+    pub format: AlertOutput,
+    /// Exit 1 when an alert reaches this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    pub fail_on: FailOn,
+    /// Ignore the stored checkpoint: relearn from nothing and reread every file.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Name of the checkpoint, for several independent feeds in one store.
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub feed: String,
+    /// Only alerts on standard output; no progress or summary lines.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlertOutput {
+    /// A readable block per alert.
+    Text,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// Nothing (alerts still go to the store and the configured sinks).
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(short, long, value_enum, default_value_t = AlertListOutput::Table)]
+    pub format: AlertListOutput,
+    /// Only alerts at or above this severity (info, low, medium, high, critical).
+    #[arg(long, value_name = "SEVERITY")]
+    pub min_severity: Option<String>,
+    /// Only alerts about this identity (as the alert names it).
+    #[arg(long, value_name = "ID")]
+    pub identity: Option<String>,
+    /// Only alerts of this detection (`NHI-MON-009`, `SIGMA:<rule id>`).
+    #[arg(long, value_name = "ID")]
+    pub detection: Option<String>,
+    /// At most this many, newest first.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlertListOutput {
+    Table,
+    Json,
+    Jsonl,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// One identity's learned behaviour: actions, services, networks, regions, user
+    /// agents, busy hours, rates, roles assumed, pending novelties.
+    Show {
+        /// The identity as alerts name it: an inventory ID or an ARN / principal.
+        #[arg(value_name = "ID")]
+        id: String,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_name = "NAME", default_value = "default")]
+        feed: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,10 +5,12 @@ mod cli;
 mod collect_cmd;
 mod findings_cmd;
 mod inventory_cmd;
+mod monitor_cmd;
 mod policy_cmd;
 mod progress;
 mod report_cmd;
 mod scan_cmd;
+mod sinks;
 
 use std::process::ExitCode;
 
@@ -37,6 +39,14 @@ fn main() -> ExitCode {
         cli::Command::Graph(args) => inventory_cmd::graph(&args),
         cli::Command::Findings(args) => findings_cmd::findings(&args),
         cli::Command::Report(args) => report_cmd::report(&args),
+        cli::Command::Monitor(args) => monitor_cmd::monitor(&args),
+        cli::Command::Alerts(args) => monitor_cmd::alerts(&args),
+        cli::Command::Baseline(cli::BaselineCommand::Show {
+            id,
+            store,
+            json,
+            feed,
+        }) => monitor_cmd::baseline_show(&id, &store, json, &feed),
         cli::Command::Policy(cli::PolicyCommand::Check { file }) => {
             policy_cmd::check(file.as_deref())
         }

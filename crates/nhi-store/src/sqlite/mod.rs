@@ -1131,6 +1131,17 @@ fn resolve_unseen(
     })
 }
 
+/// Severities as numbers, so SQL can filter "at least".
+fn severity_rank(severity: Severity) -> i64 {
+    match severity {
+        Severity::Info => 0,
+        Severity::Low => 1,
+        Severity::Medium => 2,
+        Severity::High => 3,
+        Severity::Critical => 4,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1165,16 +1176,5 @@ mod tests {
         assert_eq!(effective_root("", Some("/r")), "/r");
         assert_eq!(effective_root("/a", Some("/r")), "/a");
         assert_eq!(effective_root("", None), "");
-    }
-}
-
-/// Severities as numbers, so SQL can filter "at least".
-fn severity_rank(severity: Severity) -> i64 {
-    match severity {
-        Severity::Info => 0,
-        Severity::Low => 1,
-        Severity::Medium => 2,
-        Severity::High => 3,
-        Severity::Critical => 4,
     }
 }

@@ -167,8 +167,13 @@ fn build_resolver(store: &StoreArgs) -> Result<InventoryResolver> {
             continue;
         }
         let tag = |key: &str| identity.tags.get(key).map(String::as_str);
+        // Alerts and baselines name the identity as the platform does (an ARN, an
+        // e-mail, an app ID); the inventory ID only where there is none.
         let resolved = ResolvedIdentity {
-            id: identity.id.clone(),
+            id: identity
+                .external_id
+                .clone()
+                .unwrap_or_else(|| identity.id.clone()),
             display: identity.name.clone(),
             risk_tier: risks
                 .get(&identity.id)
@@ -200,7 +205,7 @@ fn build_resolver(store: &StoreArgs) -> Result<InventoryResolver> {
         for name in names {
             resolver.by_name.insert(name, resolved.clone());
         }
-        resolver.by_id.insert(identity.id.clone(), resolved);
+        resolver.by_id.insert(resolved.id.clone(), resolved);
     }
     for credential in graph.inventory.credentials.values() {
         let (Some(external), Some(holder)) = (
@@ -210,6 +215,7 @@ fn build_resolver(store: &StoreArgs) -> Result<InventoryResolver> {
             continue;
         };
         if resolver.by_name.contains_key(&holder.id) {
+            // `by_name` knows the holder by its inventory ID, whatever it reports as.
             resolver
                 .by_credential
                 .insert(external.clone(), (holder.id.clone(), credential.expires));
@@ -875,6 +881,17 @@ pub fn baseline_show(id: &str, store_args: &StoreArgs, json: bool, feed: &str) -
             ..Actor::default()
         };
         monitor.summary(&resolver.resolve(&actor)?.id)
+    });
+    // A bare name: the one baseline whose ARN or ID ends with it.
+    let summary = summary.or_else(|| {
+        let matching: Vec<&str> = monitor
+            .identities()
+            .filter(|i| i.ends_with(&format!("/{id}")) || i.ends_with(&format!(":{id}")))
+            .collect();
+        match matching.as_slice() {
+            [one] => monitor.summary(one),
+            _ => None,
+        }
     });
     let Some(summary) = summary else {
         let known: Vec<&str> = monitor

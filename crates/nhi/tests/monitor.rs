@@ -1,0 +1,404 @@
+//! `nhi monitor`, `nhi alerts` and `nhi baseline show` end to end: the sample estate's
+//! CloudTrail gives the expected alerts, nothing is read twice across runs, a feed cut
+//! in two gives the same alerts as one run, bad input is counted and never stops the
+//! stream, and a session token in the logs reaches no output.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const SESSION_TOKEN: &str =
+    "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJGMEQCIB7nhiSessionTokenPlantedForLeakTestZq9";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn nhi(dir: &Path, args: &[&str]) -> Output {
+    Command::cargo_bin("nhi")
+        .unwrap()
+        .current_dir(dir)
+        .env("NHI_KEY_FILE", dir.join("key"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `events: N` from `--stats`: events read in this run.
+fn events_read(stderr: &str) -> u64 {
+    stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("events: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no `events:` line in {stderr}"))
+}
+
+/// `detectors: N processed, D duplicates, …` from `--stats` (totals kept with the
+/// detector state, so they add up across runs of one feed).
+fn stat(stderr: &str, what: &str) -> u64 {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("detectors:"))
+        .unwrap_or_else(|| panic!("no detector stats in {stderr}"));
+    line.split(',')
+        .find(|part| part.trim_end().ends_with(what))
+        .and_then(|part| part.split_whitespace().rev().nth(what.split(' ').count()))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no `{what}` in {line}"))
+}
+
+#[test]
+fn the_sample_estates_cloudtrail_gives_the_expected_alerts_and_leaks_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    let db = db.to_str().unwrap();
+    let acme = repo().join("examples/acme");
+    let scan = Command::cargo_bin("nhi")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "--no-history",
+            "--fail-on",
+            "never",
+            "--db",
+            db,
+            "--key-file",
+        ])
+        .arg(dir.path().join("key"))
+        .arg(&acme)
+        .output()
+        .unwrap();
+    assert!(scan.status.success(), "{}", stderr(&scan));
+
+    let config = repo().join("examples/monitor.toml");
+    let logs = acme.join("logs");
+    let out = nhi(
+        dir.path(),
+        &[
+            "monitor",
+            logs.to_str().unwrap(),
+            "--db",
+            db,
+            "--config",
+            config.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "--stats",
+        ],
+    );
+    // High alerts: exit 1 (`--fail-on high` is the default).
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let alerts: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut got: Vec<(String, String)> = alerts
+        .iter()
+        .map(|a| {
+            (
+                a["detection"].as_str().unwrap().to_string(),
+                a["identity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let deployer = "arn:aws:iam::123456789012:user/slack-bot-deployer";
+    let github = "arn:aws:iam::123456789012:role/acme-github-deploy";
+    assert_eq!(
+        got,
+        [
+            ("NHI-MON-001", deployer), // a critical-tier identity is in use
+            ("NHI-MON-006", deployer), // it made a key for alice-chen-cli
+            ("NHI-MON-009", github),   // StopLogging
+            ("NHI-MON-011", github),   // snapshot shared with 999988887777
+            ("NHI-MON-014", deployer), // console sign-in with a browser
+        ]
+        .map(|(d, i)| (d.to_string(), i.to_string()))
+    );
+    assert_eq!(stat(&stderr(&out), "processed"), 6);
+
+    // `nhi alerts --format json` lists them with the documented fields.
+    let listed = nhi(dir.path(), &["alerts", "--db", db, "--format", "json"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let listed: Vec<Value> = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed.len(), 5);
+    for alert in &listed {
+        for field in [
+            "detection",
+            "severity",
+            "identity",
+            "first_seen",
+            "last_seen",
+            "event_ids",
+            "explanation",
+        ] {
+            assert!(!alert[field].is_null(), "{field} missing in {alert:#}");
+        }
+        assert!(
+            alert["event_ids"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("a1f0c3d2-")
+        );
+    }
+    let evasion = listed
+        .iter()
+        .find(|a| a["detection"] == "NHI-MON-009")
+        .unwrap();
+    assert!(
+        evasion["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("StopLogging")
+    );
+    assert_eq!(evasion["mitre"][0], "T1562.008");
+
+    // The [[sink]] of examples/monitor.toml got every alert as JSON lines.
+    let sunk = std::fs::read_to_string(dir.path().join("alerts.jsonl")).unwrap();
+    assert_eq!(sunk.lines().count(), 5);
+
+    // The baseline is kept under the ARN and found by name.
+    let baseline = nhi(
+        dir.path(),
+        &[
+            "baseline",
+            "show",
+            "slack-bot-deployer",
+            "--db",
+            db,
+            "--json",
+        ],
+    );
+    assert!(baseline.status.success(), "{}", stderr(&baseline));
+    let baseline: Value = serde_json::from_slice(&baseline.stdout).unwrap();
+    assert_eq!(baseline["identity"], deployer);
+    assert_eq!(baseline["events"], 3);
+
+    // The AssumeRole response in the log carries a session token: nothing shows it.
+    let mut written = vec![
+        ("monitor stdout".to_string(), out.stdout.clone()),
+        ("monitor stderr".to_string(), out.stderr.clone()),
+        ("alerts.jsonl".to_string(), sunk.into_bytes()),
+        (
+            "alerts json".to_string(),
+            serde_json::to_vec(&listed).unwrap(),
+        ),
+    ];
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("store.db")
+        {
+            written.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+        }
+    }
+    for (name, bytes) in &written {
+        assert!(
+            !bytes
+                .windows(24)
+                .any(|w| SESSION_TOKEN.as_bytes().windows(24).any(|t| t == w)),
+            "{name} holds part of the planted session token"
+        );
+    }
+}
+
+/// A generated CloudTrail feed as NDJSON lines.
+fn feed_lines() -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = nhi_simulate::Config::new(11);
+    config.days = 20;
+    nhi_simulate::write_dataset(
+        &config,
+        nhi_simulate::OutputFormat::Ndjson,
+        false,
+        dir.path(),
+    )
+    .unwrap();
+    std::fs::read_to_string(dir.path().join("cloudtrail.ndjson"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn alert_ids(dir: &Path, db: &str) -> Vec<String> {
+    let out = nhi(dir, &["alerts", "--db", db, "--format", "jsonl"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut ids: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn a_feed_read_in_two_runs_gives_the_alerts_of_one_run_and_nothing_twice() {
+    let lines = feed_lines();
+    let cut = lines.len() * 3 / 5;
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole.ndjson");
+    std::fs::write(&whole, lines.join("\n") + "\n").unwrap();
+    let single = nhi(
+        dir.path(),
+        &[
+            "monitor",
+            "whole.ndjson",
+            "--db",
+            "one.db",
+            "--format",
+            "none",
+            "--fail-on",
+            "never",
+            "--stats",
+        ],
+    );
+    assert!(single.status.success(), "{}", stderr(&single));
+    assert_eq!(stat(&stderr(&single), "processed"), lines.len() as u64);
+
+    // The same feed arriving in two parts, with a restart between them.
+    let growing = dir.path().join("growing.ndjson");
+    std::fs::write(&growing, lines[..cut].join("\n") + "\n").unwrap();
+    let first = nhi(
+        dir.path(),
+        &[
+            "monitor",
+            "growing.ndjson",
+            "--db",
+            "two.db",
+            "--format",
+            "none",
+            "--fail-on",
+            "never",
+            "--stats",
+        ],
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(events_read(&stderr(&first)), cut as u64);
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&growing)
+        .unwrap();
+    std::io::Write::write_all(&mut file, (lines[cut..].join("\n") + "\n").as_bytes()).unwrap();
+    drop(file);
+    let second = nhi(
+        dir.path(),
+        &[
+            "monitor",
+            "growing.ndjson",
+            "--db",
+            "two.db",
+            "--format",
+            "none",
+            "--fail-on",
+            "never",
+            "--stats",
+        ],
+    );
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("resuming feed"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(events_read(&stderr(&second)), (lines.len() - cut) as u64);
+    // The detector totals carried over: every event counted exactly once.
+    assert_eq!(stat(&stderr(&second), "processed"), lines.len() as u64);
+    assert_eq!(stat(&stderr(&second), "duplicates"), 0);
+
+    let one = alert_ids(dir.path(), "one.db");
+    assert!(!one.is_empty());
+    assert_eq!(one, alert_ids(dir.path(), "two.db"));
+
+    // Nothing new: nothing read, nothing alerted again.
+    let again = nhi(
+        dir.path(),
+        &[
+            "monitor",
+            "growing.ndjson",
+            "--db",
+            "two.db",
+            "--format",
+            "jsonl",
+            "--fail-on",
+            "never",
+            "--stats",
+        ],
+    );
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(events_read(&stderr(&again)), 0);
+    assert_eq!(stat(&stderr(&again), "processed"), lines.len() as u64);
+    assert_eq!(stdout(&again).lines().count(), 0);
+}
+
+#[test]
+fn bad_input_is_counted_and_the_rest_still_monitored() {
+    let lines = feed_lines();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    // Malformed lines, an unknown event type and a duplicate among good records.
+    let mut mixed = lines[..200].to_vec();
+    mixed.insert(10, "{\"eventVersion\": \"1.11\", \"eventTime\": ".into());
+    mixed.insert(20, "not json at all".into());
+    mixed.insert(30, "{\"kind\": \"SomethingElse\", \"x\": 1}".into());
+    mixed.push(lines[5].clone());
+    std::fs::write(logs.join("mixed.ndjson"), mixed.join("\n") + "\n").unwrap();
+    // A gzip file cut short.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, (lines[200..400].join("\n") + "\n").as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    std::fs::write(logs.join("cut.json.gz"), &gz[..gz.len() / 2]).unwrap();
+
+    let out = nhi(
+        dir.path(),
+        &[
+            "monitor",
+            "logs",
+            "--db",
+            "m.db",
+            "--format",
+            "none",
+            "--fail-on",
+            "never",
+            "--stats",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    let count = |label: &str| -> u64 {
+        err.lines()
+            .find_map(|l| l.strip_prefix(&format!("{label}: ")))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no `{label}` in {err}"))
+    };
+    assert_eq!(count("malformed"), 2, "{err}");
+    assert_eq!(count("unknown records"), 1, "{err}");
+    assert_eq!(count("truncated gzip"), 1, "{err}");
+    assert_eq!(stat(&err, "duplicates"), 1, "{err}");
+    // The good records of both files were monitored.
+    assert!(stat(&err, "processed") > 200, "{err}");
+    assert!(
+        err.contains("mixed.ndjson:"),
+        "warnings name the file and line: {err}"
+    );
+}

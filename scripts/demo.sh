@@ -35,6 +35,10 @@ echo; echo "== nhi findings --min-severity high   (OWASP NHI Top 10 risks, with 
 nhi findings --db "$demo/nhi.db" --min-severity high --policy examples/nhi.toml
 nhi report --db "$demo/nhi.db" --policy examples/nhi.toml --format html --output "$demo/report.html"
 nhi report --db "$demo/nhi.db" --policy examples/nhi.toml --format md --output "$demo/report.md"
+echo; echo "== nhi monitor examples/acme-logs   (CloudTrail: high-risk NHI in use, persistence, evasion, sharing, console sign-in)"
+(cd "$demo" && nhi monitor "$OLDPWD/examples/acme-logs" --db "$demo/nhi.db" --config "$OLDPWD/examples/monitor.toml" --fresh --fail-on never)
+echo; echo "== nhi alerts"
+nhi alerts --db "$demo/nhi.db"
 echo >&2
-echo "Report: $demo/report.html (self-contained) and $demo/report.md" >&2
+echo "Report: $demo/report.html (self-contained) and $demo/report.md; alerts also in $demo/alerts.jsonl" >&2
 echo "Store: $demo/nhi.db  (nhi inventory --format json|jsonl|csv; nhi graph --format dot|json|opengraph)" >&2

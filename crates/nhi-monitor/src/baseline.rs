@@ -97,7 +97,7 @@ impl ValueSet {
             return;
         }
         if self.values.len() >= cap {
-            self.evict_least_recent();
+            self.evict_least_recent(cap);
         }
         self.values.insert(
             value.to_string(),
@@ -120,7 +120,7 @@ impl ValueSet {
                 return;
             }
             if self.values.len() >= cap {
-                self.evict_least_recent();
+                self.evict_least_recent(cap);
             }
             self.values.insert(
                 value.to_string(),
@@ -138,14 +138,22 @@ impl ValueSet {
         }
     }
 
-    fn evict_least_recent(&mut self) {
+    /// Makes room for at least one value: evicts the least recently seen eighth of the
+    /// set at once, so a set that churns at its cap (resources of a busy identity)
+    /// pays one scan per `cap / 8` insertions instead of one per insertion.
+    fn evict_least_recent(&mut self, cap: usize) {
+        let excess = self.values.len() + 1 - cap.min(self.values.len() + 1);
+        let batch = (cap / 8).max(1).max(excess);
         // Untimed values sort first (`None < Some`) so they go before timed ones.
-        let oldest = self
-            .values
-            .iter()
-            .min_by(|a, b| (a.1.last_seen, a.0).cmp(&(b.1.last_seen, b.0)))
-            .map(|(k, _)| k.clone());
-        if let Some(key) = oldest {
+        let mut by_age: Vec<(Option<Timestamp>, &String)> =
+            self.values.iter().map(|(k, v)| (v.last_seen, k)).collect();
+        let batch = batch.min(by_age.len());
+        if batch == 0 {
+            return;
+        }
+        by_age.select_nth_unstable(batch - 1);
+        let oldest: Vec<String> = by_age[..batch].iter().map(|(_, k)| (*k).clone()).collect();
+        for key in oldest {
             self.values.remove(&key);
             self.evicted += 1;
         }

@@ -125,6 +125,11 @@ pub const RULES: &[(&str, OwaspNhi, &str)] = &[
         "a workload identity provider admits tokens without an attribute condition",
     ),
     (
+        "rotation-not-configured",
+        OwaspNhi::Nhi7,
+        "a stored secret has no automatic rotation",
+    ),
+    (
         "credential-too-old",
         OwaspNhi::Nhi7,
         "a key older than the policy allows",
@@ -496,11 +501,19 @@ fn credential_lifecycle(
 
     // Age counts from the last rotation where the platform reports one.
     if let Some(born) = credential.last_rotated.or(credential.created) {
-        let admin = holder
-            .and_then(|h| h.attributes.get("privilege"))
-            .map(String::as_str)
-            == Some("admin");
-        let tier = if admin { "critical" } else { "default" };
+        // The policy's age limits are by tier: admins are critical, identities that can
+        // manage permissions (escalate) high, the rest default.
+        let privilege = holder.and_then(|h| {
+            h.attributes
+                .get("privilege")
+                .or_else(|| h.attributes.get("privilege_tier"))
+                .map(String::as_str)
+        });
+        let tier = match privilege {
+            Some("admin") => "critical",
+            Some("permissions_management") => "high",
+            _ => "default",
+        };
         let limit = i64::from(policy.thresholds.key_age_days_for(tier));
         let age = days_between(born, now);
         if age > limit {
@@ -527,6 +540,33 @@ fn credential_lifecycle(
                 "Rotate it (create the new key, deploy it, then deactivate the old one) or, better, replace it with short-lived credentials: an IAM role, workload identity federation or OIDC.",
             );
         }
+    }
+    // A stored secret without automatic rotation is rotated only when someone remembers.
+    // A secret a service owns (RDS, Redshift…) is rotated by that service.
+    if credential
+        .attributes
+        .get("rotation_enabled")
+        .map(String::as_str)
+        == Some("false")
+        && !credential.attributes.contains_key("owning_service")
+    {
+        let changed = credential
+            .attributes
+            .get("last_changed")
+            .map(|d| format!("; last changed {d}"))
+            .unwrap_or_default();
+        out.push(
+            "rotation-not-configured",
+            OwaspNhi::Nhi7,
+            Severity::Low,
+            &credential.id,
+            &label,
+            credential.provider,
+            vec![format!(
+                "the secret manager reports no automatic rotation{changed}"
+            )],
+            "Turn on rotation (Secrets Manager: `aws secretsmanager rotate-secret --secret-id ID --rotation-rules AutomaticallyAfterDays=30` with a rotation function), or replace the stored credential with one issued per session.",
+        );
     }
     let no_expiry = credential.attributes.get("no_expiry").map(String::as_str) == Some("true");
     if no_expiry {

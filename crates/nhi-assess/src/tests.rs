@@ -451,3 +451,67 @@ fn workload_identity_providers_without_conditions_are_nhi6() {
         ])
     );
 }
+
+#[test]
+fn secrets_without_rotation_and_tiered_key_age_are_nhi7() {
+    let mut escalator = user("escalator");
+    escalator
+        .attributes
+        .insert("privilege_tier".into(), "permissions_management".into());
+    // 75 days: past the high tier's 60, within the default 90.
+    let escalator_key = key(
+        &escalator,
+        "AKIAESCALATOR0000001",
+        "2026-09-01T00:00:00Z",
+        Some("2026-11-14T00:00:00Z"),
+    );
+    let plain = user("plain");
+    let plain_key = key(
+        &plain,
+        "AKIAPLAIN00000000001",
+        "2026-09-01T00:00:00Z",
+        Some("2026-11-14T00:00:00Z"),
+    );
+    let secret = |name: &str, rotation: &str, owner: Option<&str>| {
+        let mut c = PlatformCredential::new(
+            "",
+            Provider::Aws,
+            CredentialKind::GenericSecret,
+            name,
+            prov(),
+        );
+        c.status = LifecycleStatus::Active;
+        c.created = Some("2026-11-01T00:00:00Z".parse().unwrap());
+        c.attributes
+            .insert("rotation_enabled".into(), rotation.into());
+        if let Some(owner) = owner {
+            c.attributes.insert("owning_service".into(), owner.into());
+        }
+        c
+    };
+    let manual = secret("prod/api-key", "false", None);
+    let rotated = secret("prod/db", "true", None);
+    let managed = secret("rds!db-1", "false", Some("rds"));
+    let ids = (manual.id.clone(), rotated.id.clone(), managed.id.clone());
+    let batch = InventoryBatch {
+        identities: vec![escalator, plain],
+        credentials: vec![escalator_key, plain_key, manual, rotated, managed],
+        ..InventoryBatch::default()
+    };
+    let findings = assess(&graph(batch), &Policy::default(), now());
+    let rule_subjects = |rule: &str| -> Vec<&str> {
+        findings
+            .iter()
+            .filter(|f| f.rule == rule)
+            .map(|f| f.subject.as_str())
+            .collect()
+    };
+    assert_eq!(rule_subjects("rotation-not-configured"), [ids.0.as_str()]);
+    let old: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.rule == "credential-too-old")
+        .map(|f| f.subject_name.as_str())
+        .collect();
+    assert_eq!(old.len(), 1, "{old:?}");
+    assert!(old[0].contains("AKIAESCALATOR0000001"), "{old:?}");
+}

@@ -105,6 +105,11 @@ pub const RULES: &[(&str, OwaspNhi, &str)] = &[
         "administrator or owner rights",
     ),
     (
+        "unused-granted-services",
+        OwaspNhi::Nhi5,
+        "granted services its activity never used",
+    ),
+    (
         "privilege-escalation",
         OwaspNhi::Nhi5,
         "can grant itself more privileges",
@@ -161,9 +166,34 @@ pub const RULES: &[(&str, OwaspNhi, &str)] = &[
     ),
 ];
 
+/// What activity logs showed an identity doing (from `nhi monitor`'s baselines), keyed
+/// by the identity's external ID (an ARN).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedActivity {
+    /// Service names as the logs give them (CloudTrail `eventSource` without
+    /// `.amazonaws.com`), which for AWS are the IAM service prefixes.
+    pub services: BTreeSet<String>,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+}
+
+/// Observation shorter than this says too little about what an identity never uses.
+pub const MIN_OBSERVED_DAYS: i64 = 14;
+
 /// Judges the graph against the policy at `now`. Findings come sorted by severity
 /// (worst first), then rule and subject.
 pub fn assess(graph: &Graph, policy: &Policy, now: Timestamp) -> Vec<InventoryFinding> {
+    assess_with_activity(graph, policy, now, &BTreeMap::new())
+}
+
+/// [`assess`], also comparing what each identity is granted with what its activity
+/// showed (`unused-granted-services`).
+pub fn assess_with_activity(
+    graph: &Graph,
+    policy: &Policy,
+    now: Timestamp,
+    activity: &BTreeMap<String, ObservedActivity>,
+) -> Vec<InventoryFinding> {
     let mut out = Findings::default();
     let inventory = &graph.inventory;
     let identities = &inventory.identities;
@@ -171,6 +201,9 @@ pub fn assess(graph: &Graph, policy: &Policy, now: Timestamp) -> Vec<InventoryFi
     for identity in identities.values() {
         if identity.attributes.contains_key("stub") {
             continue;
+        }
+        if let Some(seen) = identity.external_id.as_ref().and_then(|e| activity.get(e)) {
+            unused_granted_services(identity, seen, &mut out);
         }
         owners(identity, policy, &mut out);
         privilege(identity, graph, &mut out);
@@ -288,6 +321,64 @@ fn finding_id(rule: &str, subject: &str) -> String {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     format!("NHI-I-{hash:016x}")
+}
+
+/// NHI5: services an identity may call but was not seen calling over a long enough
+/// observation: permissions to remove.
+fn unused_granted_services(identity: &Identity, seen: &ObservedActivity, out: &mut Findings) {
+    let Some(granted) = identity.attributes.get("granted_services") else {
+        return;
+    };
+    let days = days_between(seen.first_seen, seen.last_seen);
+    if days < MIN_OBSERVED_DAYS {
+        return;
+    }
+    let granted: BTreeSet<&str> = granted.split(',').filter(|s| !s.is_empty()).collect();
+    // STS is how roles are entered, not a permission to right-size.
+    let unused: Vec<&str> = granted
+        .iter()
+        .copied()
+        .filter(|s| *s != "sts" && !seen.services.contains(*s))
+        .collect();
+    if unused.is_empty() {
+        return;
+    }
+    let used: Vec<&str> = granted
+        .iter()
+        .copied()
+        .filter(|s| seen.services.contains(*s))
+        .collect();
+    let mut shown: Vec<&str> = unused.iter().copied().take(12).collect();
+    if unused.len() > shown.len() {
+        shown.push("…");
+    }
+    out.push(
+        "unused-granted-services",
+        OwaspNhi::Nhi5,
+        if unused.len() * 2 >= granted.len() {
+            Severity::Medium
+        } else {
+            Severity::Low
+        },
+        &identity.id,
+        &identity.name,
+        identity.provider,
+        vec![
+            format!(
+                "granted {} services; activity logs over {days} days ({} to {}) show it using {}",
+                granted.len(),
+                seen.first_seen.strftime("%Y-%m-%d"),
+                seen.last_seen.strftime("%Y-%m-%d"),
+                if used.is_empty() {
+                    "none of them".to_string()
+                } else {
+                    used.join(", ")
+                }
+            ),
+            format!("never used: {}", shown.join(", ")),
+        ],
+        "Remove the unused services from its policies (IAM Access Analyzer can generate a policy from the same CloudTrail), keeping what the activity shows.",
+    );
 }
 
 fn days_between(earlier: Timestamp, now: Timestamp) -> i64 {

@@ -515,3 +515,47 @@ fn secrets_without_rotation_and_tiered_key_age_are_nhi7() {
     assert_eq!(old.len(), 1, "{old:?}");
     assert!(old[0].contains("AKIAESCALATOR0000001"), "{old:?}");
 }
+
+#[test]
+fn granted_services_the_activity_never_used_are_nhi5() {
+    let mut worker = user("etl-worker");
+    worker.attributes.insert(
+        "granted_services".into(),
+        "dynamodb,ec2,iam,s3,sqs,sts".into(),
+    );
+    let arn = worker.external_id.clone().unwrap();
+    let batch = InventoryBatch {
+        identities: vec![worker],
+        ..InventoryBatch::default()
+    };
+    let g = graph(batch);
+    let seen = |days: i64| ObservedActivity {
+        services: ["s3", "sqs", "sts"].iter().map(|s| s.to_string()).collect(),
+        first_seen: "2026-10-01T00:00:00Z".parse().unwrap(),
+        last_seen: "2026-10-01T00:00:00Z"
+            .parse::<Timestamp>()
+            .unwrap()
+            .checked_add(jiff::SignedDuration::from_hours(24 * days))
+            .unwrap(),
+    };
+    let unused = |days: i64| -> Vec<InventoryFinding> {
+        let activity = BTreeMap::from([(arn.clone(), seen(days))]);
+        assess_with_activity(&g, &Policy::default(), now(), &activity)
+            .into_iter()
+            .filter(|f| f.rule == "unused-granted-services")
+            .collect()
+    };
+    let found = unused(30);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].owasp, OwaspNhi::Nhi5);
+    assert_eq!(found[0].evidence[1], "never used: dynamodb, ec2, iam");
+    assert_eq!(found[0].severity, Severity::Medium, "3 of 6 unused");
+    // A week of logs is too little to call anything unused.
+    assert!(unused(7).is_empty());
+    // Without activity data the rule says nothing.
+    assert!(
+        assess(&g, &Policy::default(), now())
+            .iter()
+            .all(|f| f.rule != "unused-granted-services")
+    );
+}

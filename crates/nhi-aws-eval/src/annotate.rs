@@ -68,6 +68,9 @@ pub fn annotate_with(
         .enumerate()
         .map(|(i, identity)| (identity.id.clone(), i))
         .collect();
+    // Principals share policies: the services of one action set are worked out once.
+    let mut services_by_set: std::collections::HashMap<crate::ActionSet, String> =
+        std::collections::HashMap::new();
     for access in evaluator.evaluate_all() {
         let id = nhi_aws::principal_id(&access.arn);
         let Some(&at) = by_id.get(&id) else {
@@ -122,6 +125,18 @@ pub fn annotate_with(
                 })
                 .collect();
             attributes.insert("escalation_evidence".into(), evidence.join(" | "));
+        }
+        // The services it may call, for "granted but never used" once activity is
+        // known (an administrator is granted every service: not listed).
+        if access.tier != PrivilegeTier::Admin && access.tier != PrivilegeTier::None {
+            let set = evaluator.granted_set(&access);
+            let services = services_by_set
+                .entry(set)
+                .or_insert_with_key(|set| evaluator.services_of(set).join(","))
+                .clone();
+            if !services.is_empty() {
+                attributes.insert("granted_services".into(), services);
+            }
         }
         if !access.sensitive.is_empty() {
             let classes: Vec<&str> = access.sensitive.iter().map(|s| s.class.as_str()).collect();

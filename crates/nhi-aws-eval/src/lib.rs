@@ -194,6 +194,9 @@ struct TrustIndex {
 /// The engine. Build once per export; evaluate any number of principals.
 pub struct Evaluator<'a> {
     gaad: &'a AuthorizationDetails,
+    /// Service index of every action id, and the service prefixes by index.
+    service_of: Vec<u16>,
+    service_names: Vec<String>,
     names: Vec<String>,
     levels: Vec<Option<AccessLevel>>,
     ids: HashMap<String, u32>,
@@ -511,8 +514,25 @@ impl<'a> Evaluator<'a> {
             .map(|(id, _)| id as u32)
             .collect();
 
+        // Each action's service prefix as a small index, so "which services does this
+        // grant reach" is a walk over set bits, not string work per action.
+        let mut service_names: Vec<String> = Vec::new();
+        let mut service_index: HashMap<String, u16> = HashMap::new();
+        let service_of: Vec<u16> = names
+            .iter()
+            .map(|n| {
+                let prefix = n.split(':').next().unwrap_or(n).to_ascii_lowercase();
+                *service_index.entry(prefix.clone()).or_insert_with(|| {
+                    service_names.push(prefix);
+                    (service_names.len() - 1) as u16
+                })
+            })
+            .collect();
+
         Evaluator {
             gaad,
+            service_of,
+            service_names,
             names,
             levels,
             ids,
@@ -851,6 +871,34 @@ impl<'a> Evaluator<'a> {
         let mut v: Vec<AllowedAction> = by_id.into_values().collect();
         v.sort_by(|a, b| a.action.cmp(&b.action));
         v
+    }
+
+    /// Every action the principal's grants allow, as one set (conditional grants
+    /// included).
+    pub fn granted_set(&self, access: &PrincipalAccess) -> ActionSet {
+        let mut all = ActionSet::new();
+        for grant in &access.grants {
+            all.union_with(&grant.actions);
+        }
+        all
+    }
+
+    /// The service prefixes (`s3`, `iam`, …) an action set reaches, sorted.
+    pub fn services_of(&self, actions: &ActionSet) -> Vec<String> {
+        let mut seen = vec![false; self.service_names.len()];
+        for id in actions.iter() {
+            if let Some(&service) = self.service_of.get(id as usize) {
+                seen[service as usize] = true;
+            }
+        }
+        let mut out: Vec<String> = seen
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s)
+            .map(|(i, _)| self.service_names[i].clone())
+            .collect();
+        out.sort();
+        out
     }
 
     /// Is `action` allowed on `resource` (an ARN; `"*"` asks about any resource)?

@@ -137,6 +137,10 @@ fn resource_policies_grant_the_principals_they_name() {
     let sensitive = attribute(&batch, "report-bot", "sensitive_access").unwrap_or("");
     assert!(sensitive.contains("s3_read"), "{sensitive}");
     assert!(sensitive.contains("secrets_read"), "{sensitive}");
+    // The services it may call, for the unused-permission rule; an admin's are all.
+    let granted = attribute(&batch, "report-bot", "granted_services").unwrap_or("");
+    assert_eq!(granted, "s3,secretsmanager");
+    assert_eq!(attribute(&batch, "admin-bot", "granted_services"), None);
     // admin-bot is not named by either policy and gains nothing new from them.
     assert_eq!(
         attribute(&batch, "admin-bot", "privilege_tier"),

@@ -196,7 +196,9 @@ pub(crate) fn collect_rows(
 ) -> Result<Vec<Row>> {
     let policy = load_policy(store_args.policy.as_deref())?;
     let graph = load_graph(store_args)?;
-    let assessed = nhi_assess::assess(&graph, &policy, jiff::Timestamp::now());
+    let activity = crate::monitor_cmd::observed_activity(store_args)?;
+    let assessed =
+        nhi_assess::assess_with_activity(&graph, &policy, jiff::Timestamp::now(), &activity);
     rows_of(assessed, store_args, include_suppressed)
 }
 

@@ -259,7 +259,9 @@ fn scored<'a>(
 /// Risk for every identity: findings at the current time under the policy, scored.
 fn risks_of(graph: &Graph, store: &StoreArgs) -> Result<BTreeMap<String, nhi_assess::Risk>> {
     let policy = crate::findings_cmd::load_policy(store.policy.as_deref())?;
-    let findings = nhi_assess::assess(graph, &policy, jiff::Timestamp::now());
+    let activity = crate::monitor_cmd::observed_activity(store)?;
+    let findings =
+        nhi_assess::assess_with_activity(graph, &policy, jiff::Timestamp::now(), &activity);
     Ok(nhi_assess::score(graph, &findings, &policy))
 }
 

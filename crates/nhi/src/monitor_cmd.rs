@@ -796,6 +796,36 @@ fn commit(
     Ok(())
 }
 
+/// What the stored monitor baselines say each identity did, for the assessment's
+/// unused-permission rule. Empty when `nhi monitor` never ran on this store.
+pub(crate) fn observed_activity(
+    store: &StoreArgs,
+) -> Result<BTreeMap<String, nhi_assess::ObservedActivity>> {
+    let db = open_store(store.db.as_deref())?;
+    let Some((state, _)) = db.monitor_checkpoint("default")? else {
+        return Ok(BTreeMap::new());
+    };
+    let monitor = Monitor::from_json(MonitorConfig::default(), NoResolver, &state)
+        .context("the stored monitor state cannot be read")?;
+    let mut out = BTreeMap::new();
+    for identity in monitor.identities() {
+        let Some(summary) = monitor.summary(identity) else {
+            continue;
+        };
+        if let (Some(first_seen), Some(last_seen)) = (summary.first_seen, summary.last_seen) {
+            out.insert(
+                identity.to_string(),
+                nhi_assess::ObservedActivity {
+                    services: summary.services.into_iter().collect(),
+                    first_seen,
+                    last_seen,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
 // ---------------------------------------------------------------------------------------
 // `nhi alerts`
 

@@ -21,7 +21,8 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
     let policy = load_policy(args.store.policy.as_deref())?;
     let graph = load_graph(&args.store)?;
     let now = jiff::Timestamp::now();
-    let assessed = nhi_assess::assess(&graph, &policy, now);
+    let activity = crate::monitor_cmd::observed_activity(&args.store)?;
+    let assessed = nhi_assess::assess_with_activity(&graph, &policy, now, &activity);
     let risks = nhi_assess::score(&graph, &assessed, &policy);
     // The graph is loaded and assessed once; the rows add the scan's stored findings.
     let rows = rows_of(assessed, &args.store, false)?;

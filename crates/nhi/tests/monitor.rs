@@ -404,3 +404,53 @@ fn bad_input_is_counted_and_the_rest_still_monitored() {
         "warnings name the file and line: {err}"
     );
 }
+
+#[test]
+fn sigma_rules_for_cloudtrail_run_beside_the_detectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = repo().join("examples/acme-logs");
+    let rules = repo().join("crates/nhi-sigma/rules/cloudtrail");
+    let out = nhi(
+        dir.path(),
+        &[
+            "monitor",
+            logs.to_str().unwrap(),
+            "--db",
+            "m.db",
+            "--sigma",
+            rules.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "--fail-on",
+            "never",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sigma: Vec<(String, String)> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|a| a["detection"].as_str().unwrap().starts_with("SIGMA:"))
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap().to_string(),
+                a["event_ids"][0].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let names: std::collections::BTreeSet<&str> = sigma.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.contains("CloudTrail logging stopped or trail deleted"),
+        "{sigma:?}"
+    );
+    assert!(names.contains("Console sign-in without MFA"), "{sigma:?}");
+    assert!(
+        names.contains("EBS snapshot shared publicly or with another account"),
+        "{sigma:?}"
+    );
+    // Each names the CloudTrail event it matched.
+    assert!(
+        sigma.iter().all(|(_, id)| id.starts_with("a1f0c3d2-")),
+        "{sigma:?}"
+    );
+    assert!(stderr(&out).contains("Sigma rules loaded"));
+}

@@ -77,6 +77,13 @@ pub struct MonitorArgs {
     /// Sigma rules (a directory of .yml files) for the AWS CloudTrail log source.
     #[arg(long, value_name = "DIR")]
     pub sigma: Option<PathBuf>,
+    /// A MaxMind ASN database (GeoLite2-ASN.mmdb): networks are compared by
+    /// autonomous system, not only by /24 and /48.
+    #[arg(long, value_name = "FILE")]
+    pub asn_db: Option<PathBuf>,
+    /// A MaxMind country database (GeoLite2-Country.mmdb): new countries are compared.
+    #[arg(long, value_name = "FILE")]
+    pub country_db: Option<PathBuf>,
     /// Print input and detector statistics (events, malformed lines, duplicates, late
     /// events, alerts per detection) to standard error at the end.
     #[arg(long)]

@@ -4,6 +4,7 @@
 mod cli;
 mod collect_cmd;
 mod findings_cmd;
+mod geoip;
 mod inventory_cmd;
 mod monitor_cmd;
 mod policy_cmd;

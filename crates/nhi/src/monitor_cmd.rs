@@ -603,6 +603,11 @@ pub fn monitor(args: &MonitorArgs) -> Result<u8> {
         ),
         None => (Monitor::new(config.clone(), &resolver), Vec::new()),
     };
+    if let Some(maxmind) =
+        crate::geoip::MaxMind::open(args.asn_db.as_deref(), args.country_db.as_deref())?
+    {
+        monitor = monitor.with_enricher(Arc::new(maxmind));
+    }
     if !args.quiet && checkpoint.is_some() {
         eprintln!(
             "nhi: resuming feed `{}` from its checkpoint ({} files read before)",

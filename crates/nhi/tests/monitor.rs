@@ -454,3 +454,226 @@ fn sigma_rules_for_cloudtrail_run_beside_the_detectors() {
     );
     assert!(stderr(&out).contains("Sigma rules loaded"));
 }
+
+/// A minimal MaxMind DB writer (format 2.0: a binary trie over the address bits with
+/// 32-bit records, a 16-byte separator, the data section, then the metadata map), so
+/// the test needs no downloaded database.
+mod mmdb {
+    #[derive(Clone, Copy)]
+    enum Record {
+        Empty,
+        Node(usize),
+        Data(usize),
+    }
+
+    /// Control byte (type in the top 3 bits, 0 and a second byte for extended types),
+    /// then the size: below 29 in the control byte, else 29 and one more byte.
+    fn control(kind: u8, size: usize, out: &mut Vec<u8>) {
+        assert!(size < 29 + 256);
+        let small = if size < 29 { size as u8 } else { 29 };
+        if kind <= 7 {
+            out.push((kind << 5) | small);
+        } else {
+            out.push(small);
+            out.push(kind - 7);
+        }
+        if size >= 29 {
+            out.push((size - 29) as u8);
+        }
+    }
+    pub fn string(s: &str, out: &mut Vec<u8>) {
+        control(2, s.len(), out);
+        out.extend_from_slice(s.as_bytes());
+    }
+    fn uint(kind: u8, value: u64, out: &mut Vec<u8>) {
+        let bytes = value.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        control(kind, 8 - skip, out);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    pub fn u16(v: u64, out: &mut Vec<u8>) {
+        uint(5, v, out)
+    }
+    pub fn u32(v: u64, out: &mut Vec<u8>) {
+        uint(6, v, out)
+    }
+    pub fn u64(v: u64, out: &mut Vec<u8>) {
+        uint(9, v, out)
+    }
+    pub fn map(pairs: usize, out: &mut Vec<u8>) {
+        control(7, pairs, out)
+    }
+
+    /// IPv4 database mapping each `(a.b.c.d, prefix length)` to an encoded value.
+    pub fn build(database_type: &str, entries: &[([u8; 4], u32, Vec<u8>)]) -> Vec<u8> {
+        let mut nodes: Vec<[Record; 2]> = vec![[Record::Empty; 2]];
+        let mut data = Vec::new();
+        for (ip, len, value) in entries {
+            let offset = data.len();
+            data.extend_from_slice(value);
+            let bits = u32::from_be_bytes(*ip);
+            let mut node = 0;
+            for depth in 0..*len {
+                let bit = ((bits >> (31 - depth)) & 1) as usize;
+                if depth + 1 == *len {
+                    nodes[node][bit] = Record::Data(offset);
+                } else {
+                    node = match nodes[node][bit] {
+                        Record::Node(next) => next,
+                        _ => {
+                            nodes.push([Record::Empty; 2]);
+                            let next = nodes.len() - 1;
+                            nodes[node][bit] = Record::Node(next);
+                            next
+                        }
+                    };
+                }
+            }
+        }
+        let count = nodes.len();
+        let mut out = Vec::new();
+        for node in &nodes {
+            for record in node {
+                let value = match record {
+                    Record::Empty => count,
+                    Record::Node(n) => *n,
+                    Record::Data(offset) => count + 16 + offset,
+                };
+                out.extend_from_slice(&(value as u32).to_be_bytes());
+            }
+        }
+        out.extend_from_slice(&[0; 16]);
+        out.extend_from_slice(&data);
+        out.extend_from_slice(b"\xAB\xCD\xEFMaxMind.com");
+        map(9, &mut out);
+        string("binary_format_major_version", &mut out);
+        u16(2, &mut out);
+        string("binary_format_minor_version", &mut out);
+        u16(0, &mut out);
+        string("build_epoch", &mut out);
+        u64(1_764_000_000, &mut out);
+        string("database_type", &mut out);
+        string(database_type, &mut out);
+        string("description", &mut out);
+        map(1, &mut out);
+        string("en", &mut out);
+        string("test database", &mut out);
+        string("ip_version", &mut out);
+        u16(4, &mut out);
+        string("languages", &mut out);
+        control(11, 1, &mut out);
+        string("en", &mut out);
+        string("node_count", &mut out);
+        u32(count as u64, &mut out);
+        string("record_size", &mut out);
+        u16(32, &mut out);
+        out
+    }
+
+    pub fn asn(number: u64, org: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        map(2, &mut out);
+        string("autonomous_system_number", &mut out);
+        u32(number, &mut out);
+        string("autonomous_system_organization", &mut out);
+        string(org, &mut out);
+        out
+    }
+}
+
+fn cloudtrail_line(n: usize, time: &str, ip: &str) -> String {
+    serde_json::json!({
+        "eventVersion": "1.11",
+        "userIdentity": {
+            "type": "AssumedRole",
+            "principalId": "AROAEXAMPLEETL000001:job",
+            "arn": "arn:aws:sts::111122223333:assumed-role/etl-ingest/job",
+            "accountId": "111122223333",
+            "accessKeyId": "ASIAEXAMPLEETL000001",
+            "sessionContext": {"sessionIssuer": {"type": "Role", "principalId": "AROAEXAMPLEETL000001",
+                "arn": "arn:aws:iam::111122223333:role/etl-ingest", "accountId": "111122223333", "userName": "etl-ingest"}}
+        },
+        "eventTime": time,
+        "eventSource": "dynamodb.amazonaws.com",
+        "eventName": "GetItem",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": ip,
+        "userAgent": "Boto3/1.35.54 md/Botocore#1.35.54 ua/2.0 lang/python#3.12.7",
+        "requestID": format!("req-{n}"),
+        "eventID": format!("00000000-0000-4000-8000-{n:012}"),
+        "readOnly": true,
+        "eventType": "AwsApiCall",
+        "managementEvent": false,
+        "recipientAccountId": "111122223333"
+    })
+    .to_string()
+}
+
+#[test]
+fn a_maxmind_asn_database_turns_address_churn_inside_an_as_into_no_alert() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = mmdb::build(
+        "GeoLite2-ASN",
+        &[
+            ([203, 0, 112, 0], 22, mmdb::asn(64500, "Example Transit")),
+            ([198, 51, 100, 0], 24, mmdb::asn(64511, "Elsewhere Hosting")),
+        ],
+    );
+    std::fs::write(dir.path().join("asn.mmdb"), db).unwrap();
+    // 15 days from one /24 of AS64500, then a new /24 of the same AS, then another AS.
+    let mut lines = Vec::new();
+    for day in 1..=15 {
+        for hour in [9, 13, 17] {
+            lines.push(cloudtrail_line(
+                lines.len(),
+                &format!("2026-10-{day:02}T{hour:02}:00:00Z"),
+                "203.0.113.7",
+            ));
+        }
+    }
+    lines.push(cloudtrail_line(
+        lines.len(),
+        "2026-10-17T10:00:00Z",
+        "203.0.114.9",
+    ));
+    lines.push(cloudtrail_line(
+        lines.len(),
+        "2026-10-17T11:00:00Z",
+        "198.51.100.20",
+    ));
+    std::fs::write(dir.path().join("trail.ndjson"), lines.join("\n") + "\n").unwrap();
+
+    let run = |db: &str, extra: &[&str]| -> Vec<Value> {
+        let mut args = vec![
+            "monitor",
+            "trail.ndjson",
+            "--db",
+            db,
+            "--format",
+            "jsonl",
+            "--fail-on",
+            "never",
+        ];
+        args.extend_from_slice(extra);
+        let out = nhi(dir.path(), &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|a| a["detection"] == "NHI-MON-012")
+            .collect()
+    };
+    // By prefix alone both new networks alert.
+    assert_eq!(run("plain.db", &[]).len(), 2);
+    // With the ASN database only the other AS does, and it names it.
+    let with_asn = run("asn.db", &["--asn-db", "asn.mmdb"]);
+    assert_eq!(with_asn.len(), 1, "{with_asn:#?}");
+    assert!(
+        with_asn[0]["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("AS64511"),
+        "{:#}",
+        with_asn[0]
+    );
+}

@@ -93,6 +93,18 @@ impl ValueSet {
             stats.learned |= learning;
             return;
         }
+        self.insert_new(value, at, 1, learning, cap);
+    }
+
+    /// Adds a value not yet in the set, making room under `cap` first.
+    fn insert_new(
+        &mut self,
+        value: &str,
+        at: Option<Timestamp>,
+        count: u64,
+        learned: bool,
+        cap: usize,
+    ) {
         if cap == 0 {
             return;
         }
@@ -104,8 +116,8 @@ impl ValueSet {
             ValueStats {
                 first_seen: at,
                 last_seen: at,
-                count: 1,
-                learned: learning,
+                count,
+                learned,
                 alerted: false,
             },
         );
@@ -116,22 +128,7 @@ impl ValueSet {
     /// attempt repeated does not alert again.
     pub fn mark_alerted(&mut self, value: &str, at: Option<Timestamp>, cap: usize) {
         if !self.values.contains_key(value) {
-            if cap == 0 {
-                return;
-            }
-            if self.values.len() >= cap {
-                self.evict_least_recent(cap);
-            }
-            self.values.insert(
-                value.to_string(),
-                ValueStats {
-                    first_seen: at,
-                    last_seen: at,
-                    count: 0,
-                    learned: false,
-                    alerted: false,
-                },
-            );
+            self.insert_new(value, at, 0, false, cap);
         }
         if let Some(stats) = self.values.get_mut(value) {
             stats.alerted = true;

@@ -227,12 +227,28 @@ pub(crate) fn read_stream(mut reader: impl Read, name: &str, ctx: &mut Ctx) {
     }
     let whole = Cursor::new(head[..filled].to_vec()).chain(reader);
     if head[..filled] == GZIP_MAGIC {
+        // A decoder that stops before the end of the compressed bytes without an
+        // error (some deflate backends end a corrupt stream quietly) would lose the
+        // rest of the file silently: watch for the end of the input ourselves.
+        let reached_end = std::rc::Rc::new(std::cell::Cell::new(false));
+        let watched = EndWatcher {
+            inner: whole,
+            reached_end: reached_end.clone(),
+        };
+        let problems_before = ctx.stats.problems();
         read_text(
-            BufReader::with_capacity(SNIFF_LIMIT, MultiGzDecoder::new(whole)),
+            BufReader::with_capacity(SNIFF_LIMIT, MultiGzDecoder::new(watched)),
             name,
             true,
             ctx,
         );
+        if !reached_end.get() && ctx.stats.problems() == problems_before {
+            ctx.warn(
+                name,
+                WarningKind::CorruptGzip,
+                "decompression stopped before the end of the file; what follows is lost",
+            );
+        }
     } else {
         read_text(
             BufReader::with_capacity(SNIFF_LIMIT, whole),
@@ -240,6 +256,22 @@ pub(crate) fn read_stream(mut reader: impl Read, name: &str, ctx: &mut Ctx) {
             false,
             ctx,
         );
+    }
+}
+
+/// Remembers whether the wrapped reader was read to its end.
+struct EndWatcher<R> {
+    inner: R,
+    reached_end: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl<R: Read> Read for EndWatcher<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.reached_end.set(true);
+        }
+        Ok(n)
     }
 }
 

@@ -561,7 +561,7 @@ fn fail_threshold(fail_on: FailOn) -> Option<Severity> {
 pub fn monitor(args: &MonitorArgs) -> Result<u8> {
     let file = read_config(args.config.as_deref())?;
     let config = file.monitor.clone().unwrap_or_default();
-    let mut sinks = crate::sinks::build(&file.sink)?;
+    let sinks = crate::sinks::SinkThread::start(crate::sinks::build(&file.sink)?)?;
 
     // Sigma rules: matched on raw records in the reader thread.
     let mut options = ReadOptions {
@@ -660,12 +660,12 @@ pub fn monitor(args: &MonitorArgs) -> Result<u8> {
     let mut last_commit = Instant::now();
     let mut since_commit = 0u64;
     let mut read_stats = ReadStats::default();
-    let mut sink_errors = 0usize;
+    let mut sink_errors = 0usize; // counted by the sink thread, at the end
 
-    let mut handle = |alert: Alert,
-                      pending: &mut Vec<StoredAlert>,
-                      output: &mut Output,
-                      failing: &mut bool|
+    let handle = |alert: Alert,
+                  pending: &mut Vec<StoredAlert>,
+                  output: &mut Output,
+                  failing: &mut bool|
      -> Result<()> {
         output.alert(&alert)?;
         let who = resolver.by_id.get(&alert.identity);
@@ -674,7 +674,7 @@ pub fn monitor(args: &MonitorArgs) -> Result<u8> {
             who.map(|r| r.display.as_str()),
             who.and_then(|r| r.owner.as_deref()),
         );
-        sink_errors += crate::sinks::send(&mut sinks, &record);
+        sinks.send(record);
         *failing |= threshold.is_some_and(|t| alert.severity >= t);
         pending.push(stored(&alert)?);
         Ok(())
@@ -720,7 +720,7 @@ pub fn monitor(args: &MonitorArgs) -> Result<u8> {
     }
     commit(&mut store, &args.feed, &monitor, &pending, &all_positions)?;
     output.finish()?;
-    crate::sinks::flush(&mut sinks);
+    sink_errors += sinks.finish();
 
     for warning in read_stats
         .warnings

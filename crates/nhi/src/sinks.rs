@@ -72,3 +72,51 @@ pub(crate) fn flush(sinks: &mut Sinks) {
     use nhi_sinks::Sink;
     sinks.fanout.flush();
 }
+
+/// The sinks on a thread of their own: a webhook retrying with backoff must not stall
+/// detection. Alerts queue in a bounded channel (a sink that cannot keep up slows the
+/// monitor down rather than growing memory).
+pub(crate) struct SinkThread {
+    tx: Option<std::sync::mpsc::SyncSender<AlertRecord>>,
+    handle: Option<std::thread::JoinHandle<usize>>,
+}
+
+impl SinkThread {
+    pub(crate) fn start(mut sinks: Sinks) -> Result<SinkThread> {
+        if sinks.fanout.is_empty() {
+            return Ok(SinkThread {
+                tx: None,
+                handle: None,
+            });
+        }
+        let (tx, rx) = std::sync::mpsc::sync_channel::<AlertRecord>(1024);
+        let handle = std::thread::Builder::new()
+            .name("nhi-sinks".into())
+            .spawn(move || {
+                let mut failed = 0;
+                for alert in rx {
+                    failed += send(&mut sinks, &alert);
+                }
+                flush(&mut sinks);
+                failed
+            })
+            .context("cannot start the sink thread")?;
+        Ok(SinkThread {
+            tx: Some(tx),
+            handle: Some(handle),
+        })
+    }
+
+    pub(crate) fn send(&self, alert: AlertRecord) {
+        if let Some(tx) = &self.tx {
+            // The thread only ends when the channel closes.
+            let _ = tx.send(alert);
+        }
+    }
+
+    /// Waits for every queued alert to be delivered; returns how many deliveries failed.
+    pub(crate) fn finish(mut self) -> usize {
+        drop(self.tx.take());
+        self.handle.take().map_or(0, |h| h.join().unwrap_or(1))
+    }
+}

@@ -100,6 +100,10 @@ pub struct MonitorArgs {
     /// Name of the checkpoint, for several independent feeds in one store.
     #[arg(long, value_name = "NAME", default_value = "default")]
     pub feed: String,
+    /// Detector shards run in parallel, identities split between them (default: the
+    /// cores but one, which reads the logs). Fixed when a feed starts.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<usize>,
     /// Only alerts on standard output; no progress or summary lines.
     #[arg(short, long)]
     pub quiet: bool,

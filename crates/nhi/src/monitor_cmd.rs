@@ -462,6 +462,132 @@ fn read_inputs(
 }
 
 // ---------------------------------------------------------------------------------------
+// The detector state: one monitor per shard of identities.
+
+/// Several monitors side by side, each owning the identities `shard_of` routes to it,
+/// run on every core for each batch (`nhi_monitor::observe_sharded`). Stored as one
+/// monitor state, or `{"shards": [state, …]}` for several; a stored feed keeps its
+/// shard count, because identities cannot move between shards afterwards.
+struct Detectors<R> {
+    monitors: Vec<Monitor<R>>,
+}
+
+#[derive(serde::Serialize, Deserialize)]
+struct ShardedState {
+    shards: Vec<Box<serde_json::value::RawValue>>,
+}
+
+/// The stored state's shards, each one monitor state.
+fn shard_states(state: &str) -> Result<Vec<String>> {
+    if state.trim_start().starts_with("{\"shards\"") {
+        let sharded: ShardedState =
+            serde_json::from_str(state).context("the stored sharded monitor state is corrupt")?;
+        Ok(sharded
+            .shards
+            .into_iter()
+            .map(|s| s.get().to_string())
+            .collect())
+    } else {
+        Ok(vec![state.to_string()])
+    }
+}
+
+impl<R: IdentityResolver + Send + Clone> Detectors<R> {
+    fn new(config: &MonitorConfig, resolver: R, shards: usize) -> Self {
+        Detectors {
+            monitors: (0..shards.max(1))
+                .map(|_| Monitor::new(config.clone(), resolver.clone()))
+                .collect(),
+        }
+    }
+
+    fn load(config: &MonitorConfig, resolver: R, state: &str) -> Result<Self> {
+        let monitors = shard_states(state)?
+            .iter()
+            .map(|s| Monitor::from_json(config.clone(), resolver.clone(), s))
+            .collect::<Result<Vec<_>, _>>()
+            .context("the stored monitor checkpoint cannot be read; rerun with --fresh")?;
+        Ok(Detectors { monitors })
+    }
+
+    fn with_enricher(mut self, enricher: Arc<dyn nhi_monitor::NetworkEnricher>) -> Self {
+        self.monitors = self
+            .monitors
+            .into_iter()
+            .map(|m| m.with_enricher(enricher.clone()))
+            .collect();
+        self
+    }
+
+    fn observe(&mut self, events: &[ActivityEvent]) -> Vec<Alert> {
+        if let [monitor] = self.monitors.as_mut_slice() {
+            return events.iter().flat_map(|e| monitor.observe(e)).collect();
+        }
+        nhi_monitor::observe_sharded(&mut self.monitors, events)
+    }
+
+    fn flush(&mut self) -> Vec<Alert> {
+        if let [monitor] = self.monitors.as_mut_slice() {
+            return monitor.flush();
+        }
+        nhi_monitor::flush_sharded(&mut self.monitors)
+    }
+
+    fn export(&self) -> Result<String> {
+        let states = self
+            .monitors
+            .iter()
+            .map(|m| m.export_json())
+            .collect::<Result<Vec<_>, _>>()
+            .context("cannot save the monitor state")?;
+        if let [one] = states.as_slice() {
+            return Ok(one.clone());
+        }
+        let shards = states
+            .into_iter()
+            .map(serde_json::value::RawValue::from_string)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(serde_json::to_string(&ShardedState { shards })?)
+    }
+
+    /// Totals over the shards.
+    fn stats(&self) -> nhi_monitor::MonitorStats {
+        let mut total = nhi_monitor::MonitorStats::default();
+        for stats in self.monitors.iter().map(Monitor::stats) {
+            total.processed += stats.processed;
+            total.duplicates += stats.duplicates;
+            total.late += stats.late;
+            total.skewed += stats.skewed;
+            total.untimed += stats.untimed;
+            total.skipped += stats.skipped;
+            total.alerts += stats.alerts;
+            for (detection, count) in &stats.alerts_by_detection {
+                *total
+                    .alerts_by_detection
+                    .entry(detection.clone())
+                    .or_default() += count;
+            }
+        }
+        total
+    }
+
+    fn summary(&self, identity: &str) -> Option<nhi_monitor::BaselineSummary> {
+        self.monitors.iter().find_map(|m| m.summary(identity))
+    }
+
+    fn identities(&self) -> Vec<&str> {
+        self.monitors.iter().flat_map(|m| m.identities()).collect()
+    }
+}
+
+/// Shards for a new feed: every core but the one the reader runs on.
+fn default_shards() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get().saturating_sub(1))
+        .max(1)
+}
+
+// ---------------------------------------------------------------------------------------
 // `nhi monitor`
 
 struct Output {
@@ -594,15 +720,26 @@ pub fn monitor(args: &MonitorArgs) -> Result<u8> {
     } else {
         store.monitor_checkpoint(&args.feed)?
     };
-    let (mut monitor, positions): (Monitor<&InventoryResolver>, Vec<Checkpoint>) = match &checkpoint
+    let shards = args.shards.unwrap_or_else(default_shards);
+    let (mut monitor, positions): (Detectors<&InventoryResolver>, Vec<Checkpoint>) =
+        match &checkpoint {
+            Some((state, positions)) => (
+                Detectors::load(&config, &resolver, state)?,
+                serde_json::from_str(positions).context("the stored read positions are corrupt")?,
+            ),
+            None => (Detectors::new(&config, &resolver, shards), Vec::new()),
+        };
+    if args
+        .shards
+        .is_some_and(|n| n.max(1) != monitor.monitors.len())
+        && !args.quiet
     {
-        Some((state, positions)) => (
-            Monitor::from_json(config.clone(), &resolver, state)
-                .context("the stored monitor checkpoint cannot be read; rerun with --fresh")?,
-            serde_json::from_str(positions).context("the stored read positions are corrupt")?,
-        ),
-        None => (Monitor::new(config.clone(), &resolver), Vec::new()),
-    };
+        eprintln!(
+            "nhi: note: feed `{}` keeps the {} shard(s) it was started with",
+            args.feed,
+            monitor.monitors.len()
+        );
+    }
     if let Some(maxmind) =
         crate::geoip::MaxMind::open(args.asn_db.as_deref(), args.country_db.as_deref())?
     {
@@ -684,11 +821,11 @@ pub fn monitor(args: &MonitorArgs) -> Result<u8> {
         match message {
             Message::Events(events) => {
                 since_commit += events.len() as u64;
-                for event in &events {
-                    for alert in monitor.observe(event) {
-                        handle(alert, &mut pending, &mut output, &mut failing)?;
-                    }
-                    if !sigma_rules.is_empty() {
+                for alert in monitor.observe(&events) {
+                    handle(alert, &mut pending, &mut output, &mut failing)?;
+                }
+                if !sigma_rules.is_empty() {
+                    for event in &events {
                         for alert in sigma_alerts(event, &sigma_rules, &resolver) {
                             handle(alert, &mut pending, &mut output, &mut failing)?;
                         }
@@ -729,7 +866,7 @@ pub fn monitor(args: &MonitorArgs) -> Result<u8> {
     {
         eprintln!("nhi: warning: {}: {}", warning.location, warning.message);
     }
-    let stats = monitor.stats();
+    let stats = &monitor.stats();
     if args.stats {
         eprint!("{read_stats}");
         eprintln!(
@@ -781,13 +918,11 @@ fn merge_positions(old: Vec<Checkpoint>, new: Vec<Checkpoint>) -> Vec<Checkpoint
 fn commit(
     store: &mut nhi_store::SqliteStore,
     feed: &str,
-    monitor: &Monitor<&InventoryResolver>,
+    monitor: &Detectors<&InventoryResolver>,
     alerts: &[StoredAlert],
     positions: &[Checkpoint],
 ) -> Result<()> {
-    let state = monitor
-        .export_json()
-        .context("cannot save the monitor state")?;
+    let state = monitor.export()?;
     let positions = serde_json::to_string(positions)?;
     store
         .commit_monitor(&MonitorCommit {
@@ -810,8 +945,7 @@ pub(crate) fn observed_activity(
     let Some((state, _)) = db.monitor_checkpoint("default")? else {
         return Ok(BTreeMap::new());
     };
-    let monitor = Monitor::from_json(MonitorConfig::default(), NoResolver, &state)
-        .context("the stored monitor state cannot be read")?;
+    let monitor = Detectors::load(&MonitorConfig::default(), NoResolver, &state)?;
     let mut out = BTreeMap::new();
     for identity in monitor.identities() {
         let Some(summary) = monitor.summary(identity) else {
@@ -905,8 +1039,7 @@ pub fn baseline_show(id: &str, store_args: &StoreArgs, json: bool, feed: &str) -
     let Some((state, _)) = store.monitor_checkpoint(feed)? else {
         bail!("no baselines yet: run `nhi monitor` on some logs first");
     };
-    let monitor = Monitor::from_json(MonitorConfig::default(), NoResolver, &state)
-        .context("the stored monitor state cannot be read")?;
+    let monitor = Detectors::load(&MonitorConfig::default(), NoResolver, &state)?;
     let summary = monitor.summary(id).or_else(|| {
         // An ARN or name given where the baseline is kept under the inventory ID.
         let resolver = build_resolver(store_args).ok()?;
@@ -921,6 +1054,7 @@ pub fn baseline_show(id: &str, store_args: &StoreArgs, json: bool, feed: &str) -
     let summary = summary.or_else(|| {
         let matching: Vec<&str> = monitor
             .identities()
+            .into_iter()
             .filter(|i| i.ends_with(&format!("/{id}")) || i.ends_with(&format!(":{id}")))
             .collect();
         match matching.as_slice() {
@@ -931,6 +1065,7 @@ pub fn baseline_show(id: &str, store_args: &StoreArgs, json: bool, feed: &str) -
     let Some(summary) = summary else {
         let known: Vec<&str> = monitor
             .identities()
+            .into_iter()
             .filter(|i| i.contains(id))
             .take(10)
             .collect();

@@ -280,6 +280,8 @@ fn a_feed_read_in_two_runs_gives_the_alerts_of_one_run_and_nothing_twice() {
     // The same feed arriving in two parts, with a restart between them.
     let growing = dir.path().join("growing.ndjson");
     std::fs::write(&growing, lines[..cut].join("\n") + "\n").unwrap();
+    // Two detector shards here, one above: the alerts must not depend on sharding,
+    // and the second run keeps the feed's two shards.
     let first = nhi(
         dir.path(),
         &[
@@ -292,6 +294,8 @@ fn a_feed_read_in_two_runs_gives_the_alerts_of_one_run_and_nothing_twice() {
             "--fail-on",
             "never",
             "--stats",
+            "--shards",
+            "2",
         ],
     );
     assert!(first.status.success(), "{}", stderr(&first));

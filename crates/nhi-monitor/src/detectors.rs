@@ -161,6 +161,16 @@ pub(crate) fn defence_evasion(view: &EventView) -> Option<Alert> {
         ) => "deleted or detached DNS query logging",
         ("rds", "StopActivityStream") => "stopped a database activity stream",
         ("macie" | "macie2", "DisableMacie" | "UpdateMacieSession") => "disabled or paused Macie",
+        // GCP Cloud Audit Logs: where logs are routed, and the logs themselves.
+        ("logging.googleapis.com", "google.logging.v2.ConfigServiceV2.DeleteSink") => {
+            "deleted a Cloud Logging sink"
+        }
+        ("logging.googleapis.com", "google.logging.v2.ConfigServiceV2.UpdateSink") => {
+            "changed (possibly disabled) a Cloud Logging sink"
+        }
+        ("logging.googleapis.com", "google.logging.v2.LoggingServiceV2.DeleteLog") => {
+            "deleted a log"
+        }
         _ => return None,
     };
     let target = event.resources.first().map_or("", String::as_str);

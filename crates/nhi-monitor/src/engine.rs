@@ -602,11 +602,15 @@ impl<R: IdentityResolver> Monitor<R> {
     /// principal's registered rotator.
     fn persistence(&self, view: &EventView) -> Option<Alert> {
         let event = view.event;
-        if event.service != "iam" || !view.succeeded {
+        // GCP: a key made for a service account is a credential for that account.
+        let gcp_key = event.service == "iam.googleapis.com"
+            && event.action.ends_with(".CreateServiceAccountKey");
+        if (event.service != "iam" && !gcp_key) || !view.succeeded {
             return None;
         }
         let creates_principal = event.action == "CreateUser";
-        if !creates_principal
+        if !gcp_key
+            && !creates_principal
             && !matches!(
                 event.action.as_str(),
                 "CreateAccessKey"
@@ -618,7 +622,20 @@ impl<R: IdentityResolver> Monitor<R> {
             return None;
         }
         // With no target named, CreateAccessKey and friends act on the caller itself.
-        let target = iam_target(event)?;
+        let gcp_target;
+        let target = if gcp_key {
+            // `projects/P/serviceAccounts/EMAIL` (the key ID may follow).
+            gcp_target = event
+                .resources
+                .first()
+                .and_then(|r| r.split("serviceAccounts/").nth(1))
+                .and_then(|rest| rest.split('/').next())
+                .filter(|email| !email.is_empty())?
+                .to_string();
+            &gcp_target
+        } else {
+            iam_target(event)?
+        };
         // The actor is the principal itself, or a role session named after it (SSO
         // sessions carry the person's name): acting on oneself is not persistence.
         let target_name = principal_name(target);
@@ -643,7 +660,7 @@ impl<R: IdentityResolver> Monitor<R> {
         if let Some(state) = self.state.identities.get(&view.identity)
             && !view.learning
             && state.baseline.actions.familiarity(
-                &format!("iam:{}", event.action),
+                &format!("{}:{}", event.service, event.action),
                 view.time,
                 self.config.absorb_secs(),
             ) == crate::baseline::Familiarity::Known
@@ -661,8 +678,8 @@ impl<R: IdentityResolver> Monitor<R> {
                 &format!("{target}|{}", view.event_discriminator()),
             )
                 .explain(format!(
-                    "{} called iam:{} on {}, a different principal; baseline: rotators of the target: {rotators}",
-                    event.actor.principal, event.action, target
+                    "{} called {}:{} on {}, a different principal; baseline: rotators of the target: {rotators}",
+                    event.actor.principal, event.service, event.action, target
                 ))
                 .observed("target", target)
                 .baseline("rotators", rotators),

@@ -939,3 +939,50 @@ fn five_identities_moving_region_together_are_a_fleet_change() {
     alerts.extend(monitor.flush());
     assert!(of(&alerts, "NHI-MON-017").is_empty(), "{alerts:#?}");
 }
+
+#[test]
+fn gcp_key_creation_for_another_service_account_and_sink_deletion() {
+    let ci = "deployer@acme-prod.iam.gserviceaccount.com";
+    let other = "payments-api@acme-prod.iam.gserviceaccount.com";
+    let gcp = |action: &str, service: &str, resource: &str| {
+        let mut event = ev(ci, service, action, at(0, 3600))
+            .resource(resource)
+            .kind("serviceAccount")
+            .build();
+        event.source = nhi_model::EventSource::GcpAudit;
+        event.actor.credential_id = None;
+        event
+    };
+    let mut monitor = Monitor::new(MonitorConfig::default(), NoResolver);
+    let alerts = feed(
+        &mut monitor,
+        &[
+            gcp(
+                "google.iam.admin.v1.CreateServiceAccountKey",
+                "iam.googleapis.com",
+                &format!("projects/-/serviceAccounts/{other}"),
+            ),
+            // A key for itself is rotation of its own credential, not persistence.
+            gcp(
+                "google.iam.admin.v1.CreateServiceAccountKey",
+                "iam.googleapis.com",
+                &format!("projects/-/serviceAccounts/{ci}"),
+            ),
+            gcp(
+                "google.logging.v2.ConfigServiceV2.DeleteSink",
+                "logging.googleapis.com",
+                "projects/acme-prod/sinks/org-audit-to-bigquery",
+            ),
+        ],
+    );
+    let persistence = of(&alerts, "NHI-MON-006");
+    assert_eq!(persistence.len(), 1, "{alerts:#?}");
+    assert!(
+        persistence[0].explanation.contains(other),
+        "{}",
+        persistence[0].explanation
+    );
+    let evasion = of(&alerts, "NHI-MON-009");
+    assert_eq!(evasion.len(), 1, "{alerts:#?}");
+    assert!(evasion[0].explanation.contains("Cloud Logging sink"));
+}

@@ -605,11 +605,19 @@ impl<R: IdentityResolver> Monitor<R> {
         // GCP: a key made for a service account is a credential for that account.
         let gcp_key = event.service == "iam.googleapis.com"
             && event.action.ends_with(".CreateServiceAccountKey");
-        if (event.service != "iam" && !gcp_key) || !view.succeeded {
+        // Kubernetes: a TokenRequest mints a token for a service account. Kubelets and
+        // the controller manager do it for pods all day; anyone else doing it for an
+        // account not its own is taking that account's identity.
+        let k8s_token = event.service == "core/serviceaccounts/token"
+            && event.action == "create"
+            && !event.actor.principal.starts_with("system:node:")
+            && !event.actor.principal.starts_with("system:kube-");
+        if (event.service != "iam" && !gcp_key && !k8s_token) || !view.succeeded {
             return None;
         }
         let creates_principal = event.action == "CreateUser";
         if !gcp_key
+            && !k8s_token
             && !creates_principal
             && !matches!(
                 event.action.as_str(),
@@ -623,7 +631,18 @@ impl<R: IdentityResolver> Monitor<R> {
         }
         // With no target named, CreateAccessKey and friends act on the caller itself.
         let gcp_target;
-        let target = if gcp_key {
+        let target = if k8s_token {
+            // `namespaces/NS/serviceaccounts/NAME/token`
+            let path = event.resources.first()?;
+            let mut parts = path.split('/');
+            let (Some("namespaces"), Some(namespace), Some("serviceaccounts"), Some(name)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return None;
+            };
+            gcp_target = format!("system:serviceaccount:{namespace}:{name}");
+            &gcp_target
+        } else if gcp_key {
             // `projects/P/serviceAccounts/EMAIL` (the key ID may follow).
             gcp_target = event
                 .resources

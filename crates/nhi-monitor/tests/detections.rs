@@ -986,3 +986,43 @@ fn gcp_key_creation_for_another_service_account_and_sink_deletion() {
     assert_eq!(evasion.len(), 1, "{alerts:#?}");
     assert!(evasion[0].explanation.contains("Cloud Logging sink"));
 }
+
+#[test]
+fn kubernetes_token_requests_for_another_service_account_are_persistence() {
+    let token_request = |actor: &str, path: &str| {
+        let mut event = ev(actor, "core/serviceaccounts/token", "create", at(0, 7200))
+            .resource(path)
+            .kind("ServiceAccount")
+            .build();
+        event.source = nhi_model::EventSource::KubernetesAudit;
+        event.actor.credential_id = None;
+        event
+    };
+    let mut monitor = Monitor::new(MonitorConfig::default(), NoResolver);
+    let alerts = feed(
+        &mut monitor,
+        &[
+            token_request(
+                "system:serviceaccount:ci:deployer",
+                "namespaces/prod/serviceaccounts/payments/token",
+            ),
+            // The kubelet mints pod tokens; an account refreshing its own token is routine.
+            token_request(
+                "system:node:ip-10-0-1-5.ec2.internal",
+                "namespaces/prod/serviceaccounts/payments/token",
+            ),
+            token_request(
+                "system:serviceaccount:prod:payments",
+                "namespaces/prod/serviceaccounts/payments/token",
+            ),
+        ],
+    );
+    let persistence = of(&alerts, "NHI-MON-006");
+    assert_eq!(persistence.len(), 1, "{alerts:#?}");
+    assert!(
+        persistence[0]
+            .explanation
+            .contains("system:serviceaccount:prod:payments")
+    );
+    assert!(persistence[0].identity.contains("ci:deployer"));
+}

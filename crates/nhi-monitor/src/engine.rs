@@ -630,7 +630,8 @@ impl<R: IdentityResolver> Monitor<R> {
             return None;
         }
         // With no target named, CreateAccessKey and friends act on the caller itself.
-        let gcp_target;
+        // A target spelled out from the resource (GCP, Kubernetes), not found in it.
+        let named_target;
         let target = if k8s_token {
             // `namespaces/NS/serviceaccounts/NAME/token`
             let path = event.resources.first()?;
@@ -640,18 +641,18 @@ impl<R: IdentityResolver> Monitor<R> {
             else {
                 return None;
             };
-            gcp_target = format!("system:serviceaccount:{namespace}:{name}");
-            &gcp_target
+            named_target = format!("system:serviceaccount:{namespace}:{name}");
+            &named_target
         } else if gcp_key {
             // `projects/P/serviceAccounts/EMAIL` (the key ID may follow).
-            gcp_target = event
+            named_target = event
                 .resources
                 .first()
                 .and_then(|r| r.split("serviceAccounts/").nth(1))
                 .and_then(|rest| rest.split('/').next())
                 .filter(|email| !email.is_empty())?
                 .to_string();
-            &gcp_target
+            &named_target
         } else {
             iam_target(event)?
         };

@@ -28,7 +28,7 @@ use nhi_monitor::{
 use nhi_store::{AlertFilter, InventoryStore, MonitorCommit, StoredAlert};
 use serde::Deserialize;
 
-use crate::cli::{AlertListOutput, AlertOutput, AlertsArgs, FailOn, MonitorArgs, StoreArgs};
+use crate::cli::{AlertListOutput, AlertOutput, AlertsArgs, MonitorArgs, StoreArgs};
 use crate::exit;
 use crate::findings_cmd::load_policy;
 use crate::inventory_cmd::{load_graph, open_store};
@@ -673,17 +673,6 @@ fn stored(alert: &Alert) -> Result<StoredAlert> {
     })
 }
 
-fn fail_threshold(fail_on: FailOn) -> Option<Severity> {
-    match fail_on {
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Low => Some(Severity::Low),
-        FailOn::Medium => Some(Severity::Medium),
-        FailOn::High => Some(Severity::High),
-        FailOn::Critical => Some(Severity::Critical),
-        FailOn::Never => None,
-    }
-}
-
 pub fn monitor(args: &MonitorArgs) -> Result<u8> {
     let file = read_config(args.config.as_deref())?;
     let config = file.monitor.clone().unwrap_or_default();
@@ -790,14 +779,13 @@ pub fn monitor(args: &MonitorArgs) -> Result<u8> {
         printed_json: 0,
         stdout: std::io::BufWriter::new(std::io::stdout()),
     };
-    let threshold = fail_threshold(args.fail_on);
+    let threshold = args.fail_on.threshold();
     let mut failing = false;
     let mut pending: Vec<StoredAlert> = Vec::new();
     let mut all_positions = positions;
     let mut last_commit = Instant::now();
     let mut since_commit = 0u64;
     let mut read_stats = ReadStats::default();
-    let mut sink_errors = 0usize; // counted by the sink thread, at the end
 
     let handle = |alert: Alert,
                   pending: &mut Vec<StoredAlert>,
@@ -857,7 +845,7 @@ pub fn monitor(args: &MonitorArgs) -> Result<u8> {
     }
     commit(&mut store, &args.feed, &monitor, &pending, &all_positions)?;
     output.finish()?;
-    sink_errors += sinks.finish();
+    let sink_errors = sinks.finish();
 
     for warning in read_stats
         .warnings

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use nhi_fingerprint::{FingerprintKey, Fingerprinter};
-use nhi_model::{Severity, SkipReason};
+use nhi_model::SkipReason;
 use nhi_report::{Format, RenderOptions, Report, RuleMeta};
 use nhi_rules::RuleSet;
 use nhi_scan::{ScanOptions, Suppressions};
@@ -139,15 +139,7 @@ fn read_codeowners(
 }
 
 fn exit_code(fail_on: FailOn, output: &nhi_scan::ScanOutput) -> u8 {
-    let threshold = match fail_on {
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Low => Some(Severity::Low),
-        FailOn::Medium => Some(Severity::Medium),
-        FailOn::High => Some(Severity::High),
-        FailOn::Critical => Some(Severity::Critical),
-        FailOn::Never => None,
-    };
-    if let Some(threshold) = threshold
+    if let Some(threshold) = fail_on.threshold()
         && output.findings.iter().any(|f| f.severity >= threshold)
     {
         return exit::FINDINGS;

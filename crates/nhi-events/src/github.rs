@@ -41,6 +41,10 @@ struct Entry<'a> {
     hashed_token: Text<'a>,
     #[serde(borrow)]
     operation_type: Text<'a>,
+    #[serde(borrow)]
+    visibility: Text<'a>,
+    #[serde(borrow)]
+    previous_visibility: Text<'a>,
     #[serde(borrow, rename = "_document_id")]
     document_id: Text<'a>,
 }
@@ -62,6 +66,20 @@ pub(crate) fn parse(text: &str, origin: String) -> Result<Parsed, serde_json::Er
     }
     if let Some(operation) = entry.operation_type.owned() {
         details.insert("operation_type".to_owned(), operation);
+    }
+    if let Some(visibility) = entry.visibility.get() {
+        details.insert("visibility".to_owned(), visibility.to_owned());
+        // A repository turned public is shared with everyone: the same exposure as a
+        // snapshot shared with `all`, so the same detector speaks for it.
+        if action == "repo.access"
+            && visibility == "public"
+            && entry.previous_visibility.get() != Some("public")
+        {
+            details.insert("shared_with".to_owned(), "all".to_owned());
+        }
+    }
+    if let Some(previous) = entry.previous_visibility.owned() {
+        details.insert("previous_visibility".to_owned(), previous);
     }
     let mut resources: Vec<String> = entry.repo.owned().into_iter().collect();
     if let Some(user) = entry.user.owned() {

@@ -171,16 +171,15 @@ pub(crate) fn defence_evasion(view: &EventView) -> Option<Alert> {
         ("logging.googleapis.com", "google.logging.v2.LoggingServiceV2.DeleteLog") => {
             "deleted a log"
         }
-        _ => return None,
+        (_, action) => crate::saas::evasion(event.source, action)?,
     };
     let target = event.resources.first().map_or("", String::as_str);
     Some(
         view.alert(&alert::DEFENCE_EVASION, &view.event_discriminator())
             .explain(format!(
-                "{} {what} ({}:{}{}); baseline: not needed, this call disables visibility",
+                "{} {what} ({}{}); baseline: not needed, this call disables visibility",
                 event.actor.principal,
-                event.service,
-                event.action,
+                qualified_action(event),
                 if target.is_empty() {
                     String::new()
                 } else {
@@ -189,6 +188,16 @@ pub(crate) fn defence_evasion(view: &EventView) -> Option<Alert> {
             ))
             .baseline("expected", "never, outside change windows"),
     )
+}
+
+/// `service:action`, or the action alone where it already names its service (GitHub's
+/// `category.operation`, Okta's `eventType`).
+fn qualified_action(event: &ActivityEvent) -> String {
+    if event.action.starts_with(&event.service) {
+        event.action.clone()
+    } else {
+        format!("{}:{}", event.service, event.action)
+    }
 }
 
 pub(crate) fn external_share(view: &EventView, config: &MonitorConfig) -> Option<Alert> {

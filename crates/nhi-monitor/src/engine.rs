@@ -481,6 +481,7 @@ impl<R: IdentityResolver> Monitor<R> {
         if let Some(alert) = external_share(view, &self.config) {
             alerts.push(alert);
         }
+        alerts.extend(crate::saas::persistence(view));
     }
 
     // ---- per-identity detectors and baseline update ---------------------------------
@@ -500,6 +501,7 @@ impl<R: IdentityResolver> Monitor<R> {
         dormancy(view, state, config, alerts);
         human_use(view, state, alerts);
         after_deactivation(view, state, alerts);
+        alerts.extend(crate::saas::entra_dead_credential(view, state));
 
         // Hourly statistics come first so the volume detector sees this event's hour.
         if let (Some(t), false) = (view.time, view.late) {

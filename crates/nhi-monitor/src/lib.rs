@@ -63,6 +63,7 @@ mod config;
 mod detectors;
 mod engine;
 mod identity;
+mod saas;
 mod shard;
 mod state;
 

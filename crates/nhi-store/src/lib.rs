@@ -18,9 +18,15 @@ use nhi_model::{
 };
 
 mod error;
+mod server;
 mod sqlite;
 
 pub use error::StoreError;
+pub use server::{
+    ApiTokenRow, AuditEntry, AuditFilter, FindingIndexRow, FindingQuery, IdentityIndexRow,
+    IdentityQuery, IdentitySort, LocalUser, Page, Role, RunRow, RunStatus, ServerStore, SessionRow,
+    SnapshotRow,
+};
 pub use sqlite::SqliteStore;
 
 /// A place that keeps the inventory across scans.

@@ -54,6 +54,99 @@ pub enum Command {
     /// Behavioural baselines learned by `nhi monitor`.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Serve the REST API and the dashboard over the store, and run scheduled
+    /// collections. Every route but /healthz and /readyz needs a token or a login.
+    Serve(ServeArgs),
+    /// API tokens for `nhi serve`: shown once at creation, stored as digests.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Local dashboard accounts for `nhi serve` (argon2id passwords).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// A PEM certificate chain: serve HTTPS (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Scheduled collection jobs (TOML: `[[job]] name, kind, paths, schedule`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// How long a dashboard login lasts.
+    #[arg(long, default_value = "12h")]
+    pub session_ttl: String,
+    /// No start-up message.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Viewer,
+    Operator,
+    Admin,
+}
+
+impl RoleArg {
+    pub fn role(self) -> nhi_store::Role {
+        match self {
+            RoleArg::Viewer => nhi_store::Role::Viewer,
+            RoleArg::Operator => nhi_store::Role::Operator,
+            RoleArg::Admin => nhi_store::Role::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once.
+    Create {
+        /// What the token is for (shown in listings and the audit log).
+        #[arg(long, default_value = "cli")]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Lifetime: 90d, 12h, 30m, or an ISO 8601 duration.
+        #[arg(long, default_value = "90d")]
+        ttl: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke a token by its ID.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a local account or change its password and role; the password is read
+    /// from standard input (one line), never from the command line.
+    Add {
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Debug, Args)]

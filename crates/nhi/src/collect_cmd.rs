@@ -7,18 +7,23 @@ use crate::cli::CollectAwsArgs;
 use crate::exit;
 use crate::inventory_cmd::open_store;
 
-pub fn aws(args: &CollectAwsArgs) -> Result<u8> {
-    let options = nhi_collect_aws::CollectOptions {
-        endpoint_url: args.endpoint_url.clone(),
-        region: args.region.clone(),
-        profile: args.profile.clone(),
-        max_attempts: args.max_attempts,
-    };
-    if !args.quiet {
-        eprintln!("nhi: collecting AWS IAM, Secrets Manager and Organizations (read-only)…");
+/// One live AWS collection, mapped to the model.
+pub struct AwsCollection {
+    pub account: String,
+    pub inventory: nhi_model::Inventory,
+    pub warnings: Vec<String>,
+    pub calls: usize,
+}
+
+impl AwsCollection {
+    /// The store origin: a later collection of the same account replaces this one.
+    pub fn origin(&self) -> String {
+        format!("collect:aws:{}", self.account)
     }
-    let collection =
-        nhi_collect_aws::collect_blocking(&options).context("AWS collection failed")?;
+}
+
+pub fn collect_aws(options: &nhi_collect_aws::CollectOptions) -> Result<AwsCollection> {
+    let collection = nhi_collect_aws::collect_blocking(options).context("AWS collection failed")?;
     let account = collection
         .account_id
         .clone()
@@ -38,27 +43,48 @@ pub fn aws(args: &CollectAwsArgs) -> Result<u8> {
         inventory.merge(batch);
     }
     inventory.normalize();
+    Ok(AwsCollection {
+        account,
+        inventory,
+        warnings,
+        calls: collection.exports.len(),
+    })
+}
+
+pub fn aws(args: &CollectAwsArgs) -> Result<u8> {
+    let options = nhi_collect_aws::CollectOptions {
+        endpoint_url: args.endpoint_url.clone(),
+        region: args.region.clone(),
+        profile: args.profile.clone(),
+        max_attempts: args.max_attempts,
+    };
+    if !args.quiet {
+        eprintln!("nhi: collecting AWS IAM, Secrets Manager and Organizations (read-only)…");
+    }
+    let collected = collect_aws(&options)?;
     let mut store = open_store(args.db.as_deref())?;
     store
         .record_inventory(
-            &format!("collect:aws:{account}"),
+            &collected.origin(),
             jiff::Timestamp::now(),
-            &inventory,
+            &collected.inventory,
         )
         .context("cannot record the collection in the store")?;
     if !args.quiet {
-        for warning in &warnings {
+        for warning in &collected.warnings {
             eprintln!("nhi: warning: {warning}");
         }
+        let inventory = &collected.inventory;
         eprintln!(
-            "nhi: AWS account {account}: {} identities, {} credentials, {} grants from {} calls",
+            "nhi: AWS account {}: {} identities, {} credentials, {} grants from {} calls",
+            collected.account,
             inventory.identities.len(),
             inventory.credentials.len(),
             inventory.grants.len(),
-            collection.exports.len()
+            collected.calls
         );
     }
-    Ok(if warnings.is_empty() {
+    Ok(if collected.warnings.is_empty() {
         exit::CLEAN
     } else {
         exit::INPUT_ERROR

@@ -7,36 +7,13 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use nhi_model::{OwaspNhi, Severity};
-use nhi_store::{FindingFilter, InventoryStore};
-use serde::Serialize;
+use nhi_store::InventoryStore;
 
 use crate::cli::{FindingsAction, FindingsArgs, InventoryOutput};
 use crate::exit;
 use crate::inventory_cmd::{load_graph, open_store};
 
-/// One finding of either kind, as `nhi findings` prints it.
-#[derive(Debug, Serialize)]
-pub(crate) struct Row {
-    pub(crate) id: String,
-    /// `scan` (a secret found in files or history) or `inventory` (judged from the
-    /// correlated platform inventory).
-    pub(crate) source: &'static str,
-    pub(crate) rule: String,
-    pub(crate) title: String,
-    pub(crate) severity: Severity,
-    pub(crate) owasp: OwaspNhi,
-    pub(crate) owasp_title: &'static str,
-    pub(crate) subject: String,
-    pub(crate) subject_name: String,
-    pub(crate) evidence: Vec<String>,
-    pub(crate) fix: String,
-    pub(crate) references: BTreeMap<String, Vec<String>>,
-    /// `open`, or `suppressed until DATE: reason`.
-    pub(crate) status: String,
-    /// The file and line a scan finding was seen at.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) location: Option<nhi_report::ReportLocation>,
-}
+pub(crate) use nhi_analysis::FindingRow as Row;
 
 pub fn findings(args: &FindingsArgs) -> Result<u8> {
     match &args.action {
@@ -208,76 +185,11 @@ pub(crate) fn rows_of(
     store_args: &crate::cli::StoreArgs,
     include_suppressed: bool,
 ) -> Result<Vec<Row>> {
-    let mut rows: Vec<Row> = assessed
-        .into_iter()
-        .map(|f| Row {
-            id: f.id,
-            source: "inventory",
-            rule: f.rule.to_string(),
-            title: f.title,
-            severity: f.severity,
-            owasp: f.owasp,
-            owasp_title: f.owasp.title(),
-            subject: f.subject,
-            subject_name: f.subject_name,
-            evidence: f.evidence,
-            fix: f.fix,
-            references: f.references,
-            status: "open".into(),
-            location: None,
-        })
-        .collect();
     let store = open_store(store_args.db.as_deref())?;
-    for stored in store.findings(&FindingFilter {
-        min_severity: None,
-        status: Some("open".into()),
-    })? {
-        let f = stored.finding;
-        let place = f
-            .primary_sighting()
-            .map(|s| format!("{}:{}", s.path, s.line))
-            .unwrap_or_default();
-        rows.push(Row {
-            id: f.id.to_string(),
-            source: "scan",
-            rule: f.rule.clone(),
-            title: f.title.clone(),
-            severity: f.severity,
-            owasp: f.owasp,
-            owasp_title: f.owasp.title(),
-            subject: f.fingerprint.to_string(),
-            subject_name: format!("{} {place}", f.preview),
-            evidence: f
-                .evidence
-                .iter()
-                .map(|e| format!("{}: {}", e.label, e.value))
-                .collect(),
-            fix: f.fix.clone(),
-            references: if f.references.is_empty() {
-                nhi_model::reference_ids(f.owasp)
-            } else {
-                f.references.clone()
-            },
-            status: "open".into(),
-            location: f.primary_sighting().map(|s| nhi_report::ReportLocation {
-                path: s.path.clone(),
-                line: s.line,
-                column: s.column,
-            }),
-        });
-    }
-    let today = jiff::Zoned::now().date();
-    let suppressions = store.finding_suppressions()?;
-    for row in &mut rows {
-        if let Some(s) = suppressions
-            .iter()
-            .find(|s| s.finding_id == row.id && s.applies_on(today))
-        {
-            row.status = format!("suppressed until {}: {}", s.expires, s.reason);
-        }
-    }
-    if !include_suppressed {
-        rows.retain(|r| r.status == "open");
-    }
-    Ok(rows)
+    Ok(nhi_analysis::finding_rows(
+        assessed,
+        &store,
+        jiff::Zoned::now().date(),
+        include_suppressed,
+    )?)
 }

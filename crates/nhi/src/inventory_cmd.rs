@@ -6,12 +6,9 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use nhi_graph::{
-    CodeInventory, CodeOwners, CorrelateOptions, EnvironmentRules, Graph, GraphFormat,
-    IdentityView, InventoryFilter,
-};
+use nhi_graph::{EnvironmentRules, Graph, GraphFormat, IdentityView, InventoryFilter};
 use nhi_model::{IdentityKind, LifecycleStatus, Provider};
-use nhi_store::{CredentialFilter, InventoryStore, SqliteStore};
+use nhi_store::{InventoryStore, SqliteStore};
 
 use crate::cli::{
     GraphArgs, GraphOutput, ImportArgs, InventoryArgs, InventoryOutput, ShowArgs, StoreArgs,
@@ -31,19 +28,12 @@ pub fn open_store(db: Option<&Path>) -> Result<SqliteStore> {
 /// Loads everything the store holds and correlates it.
 pub fn load_graph(store: &StoreArgs) -> Result<Graph> {
     let db = open_store(store.db.as_deref())?;
-    let inventory = db.inventory()?;
-    let credentials = db
-        .credentials(&CredentialFilter::default())?
-        .into_iter()
-        .map(|stored| stored.credential)
-        .collect();
-    let consumers = db.consumers()?;
-    let codeowners: BTreeMap<String, CodeOwners> = db
-        .codeowners()?
-        .into_iter()
-        .map(|(root, text)| (root, CodeOwners::parse(&text)))
-        .collect();
-    let environments = match &store.env_rules {
+    Ok(nhi_analysis::load_graph(&db, environment_rules(store)?)?)
+}
+
+/// `--env-rules FILE`, else the defaults.
+pub fn environment_rules(store: &StoreArgs) -> Result<EnvironmentRules> {
+    Ok(match &store.env_rules {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read environment rules {}", path.display()))?;
@@ -51,34 +41,46 @@ pub fn load_graph(store: &StoreArgs) -> Result<Graph> {
                 .with_context(|| format!("environment rules {}", path.display()))?
         }
         None => EnvironmentRules::default(),
-    };
-    Ok(nhi_graph::correlate(
-        inventory,
-        CodeInventory {
-            credentials,
-            consumers,
-        },
-        &CorrelateOptions {
-            environments,
-            codeowners,
-        },
-    ))
+    })
 }
 
 pub fn import(args: &ImportArgs) -> Result<u8> {
+    let mut store = open_store(args.store.db.as_deref())?;
+    let mut warned = 0usize;
+    let failed = read_exports(
+        &args.paths,
+        args.quiet,
+        &mut |file, label, format, batch| {
+            warned += record_import(&mut store, file, label, format, batch, args.quiet)?;
+            Ok(())
+        },
+    )?;
+    if failed > 0 || warned > 0 {
+        Ok(exit::INPUT_ERROR)
+    } else {
+        Ok(exit::CLEAN)
+    }
+}
+
+/// Reads every export file under `paths` and hands each batch to `sink`, GAADs last
+/// (evaluated once every SCP and resource policy of the run is known). Returns how
+/// many files could not be read; their errors are printed, the rest still read.
+pub fn read_exports(
+    paths: &[PathBuf],
+    quiet: bool,
+    sink: &mut dyn FnMut(&Path, &str, nhi_ingest::Format, nhi_model::InventoryBatch) -> Result<()>,
+) -> Result<usize> {
     let mut files = Vec::new();
-    for path in &args.paths {
+    for path in paths {
         collect_files(path, &mut files)
             .with_context(|| format!("cannot read {}", path.display()))?;
     }
     if files.is_empty() {
         bail!("no .json or .csv files under the given paths");
     }
-    let mut store = open_store(args.store.db.as_deref())?;
     let mut failed = 0usize;
-    let mut warned = 0usize;
     let mut run = nhi_ingest::ImportRun::default();
-    let mut paths: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
+    let mut deferred: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
     for file in &files {
         let label = file.to_string_lossy().replace('\\', "/");
         let bytes = match std::fs::read(file) {
@@ -100,32 +102,28 @@ pub fn import(args: &ImportArgs) -> Result<u8> {
         drop(bytes);
         match read {
             nhi_ingest::Read::Batch(format, batch) | nhi_ingest::Read::Context(format, batch) => {
-                warned += record_import(&mut store, file, &label, format, batch, args.quiet)?;
+                sink(file, &label, format, batch)?;
             }
             // Evaluated below, once every SCP and resource policy is known.
             nhi_ingest::Read::Deferred(_) => {
-                paths.insert(label, file.clone());
+                deferred.insert(label, file.clone());
             }
         }
     }
-    if run.unused_context() && !args.quiet {
+    if run.unused_context() && !quiet {
         eprintln!(
             "nhi: note: SCP and resource-policy files shape the evaluation of a GAAD \
              imported in the same run; this run had none, so they were not used"
         );
     }
     for (label, format, batch) in run.finish() {
-        let file = paths
+        let file = deferred
             .get(&label)
             .cloned()
             .unwrap_or_else(|| label.clone().into());
-        warned += record_import(&mut store, &file, &label, format, batch, args.quiet)?;
+        sink(&file, &label, format, batch)?;
     }
-    if failed > 0 || warned > 0 {
-        Ok(exit::INPUT_ERROR)
-    } else {
-        Ok(exit::CLEAN)
-    }
+    Ok(failed)
 }
 
 /// Records one imported file as its own collection; returns how many warnings it had.

@@ -11,6 +11,7 @@ mod policy_cmd;
 mod progress;
 mod report_cmd;
 mod scan_cmd;
+mod serve_cmd;
 mod sinks;
 
 use std::process::ExitCode;
@@ -67,6 +68,9 @@ fn main() -> ExitCode {
         cli::Command::Policy(cli::PolicyCommand::Check { file }) => {
             policy_cmd::check(file.as_deref())
         }
+        cli::Command::Serve(args) => serve_cmd::serve(&args),
+        cli::Command::Token(command) => serve_cmd::token(&command),
+        cli::Command::User(command) => serve_cmd::user(&command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

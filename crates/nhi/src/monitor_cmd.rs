@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
@@ -393,11 +394,38 @@ enum Message {
     Done(ReadStats),
 }
 
+/// Raised by the first SIGINT or SIGTERM: the reader finishes the poll in hand and
+/// stops, so every event read is committed with its position and a restart resumes
+/// exactly there. A second signal ends the process at once (exit 130); the last commit
+/// still holds, so nothing is double-counted, only re-read.
+fn install_stop_flag() -> Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // Order matters: the shutdown hook only fires once the flag is already set.
+        signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&stop))
+            .context("cannot install the signal handler")?;
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .context("cannot install the signal handler")?;
+    }
+    Ok(stop)
+}
+
+/// Sleeps for `total`, waking early when a stop is requested.
+fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
+    let step = Duration::from_millis(50);
+    let mut slept = Duration::ZERO;
+    while slept < total && !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(step.min(total - slept));
+        slept += step;
+    }
+}
+
 fn read_inputs(
     mut followers: Vec<Follower>,
     stdin: Option<ReadOptions>,
     follow: bool,
     interval: Duration,
+    stop: Arc<AtomicBool>,
     tx: SyncSender<Message>,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
@@ -444,15 +472,16 @@ fn read_inputs(
             return;
         }
         quiet_polls = if delivered == 0 { quiet_polls + 1 } else { 0 };
-        if !follow && quiet_polls >= 2 {
+        if (!follow && quiet_polls >= 2) || stop.load(Ordering::Relaxed) {
             break;
         }
         if follow || delivered == 0 {
-            std::thread::sleep(if follow {
+            let pause = if follow {
                 interval
             } else {
                 Duration::from_millis(5)
-            });
+            };
+            sleep_unless_stopped(pause, &stop);
         }
     }
     for follower in &followers {
@@ -769,9 +798,11 @@ pub fn monitor(args: &MonitorArgs) -> Result<u8> {
     let (tx, rx): (SyncSender<Message>, Receiver<Message>) = sync_channel(CHANNEL_DEPTH);
     let follow = args.follow;
     let interval = Duration::from_secs(args.interval.max(1));
+    let stop = install_stop_flag()?;
+    let reader_stop = Arc::clone(&stop);
     let reader = std::thread::Builder::new()
         .name("nhi-monitor-reader".into())
-        .spawn(move || read_inputs(followers, stdin, follow, interval, tx))
+        .spawn(move || read_inputs(followers, stdin, follow, interval, reader_stop, tx))
         .context("cannot start the reader thread")?;
 
     let mut output = Output {
@@ -839,11 +870,22 @@ pub fn monitor(args: &MonitorArgs) -> Result<u8> {
     reader
         .join()
         .map_err(|_| anyhow::anyhow!("the reader thread failed"))?;
-    // End of input: close the open windows (immediate-monitoring windows, bursts).
-    for alert in monitor.flush() {
-        handle(alert, &mut pending, &mut output, &mut failing)?;
+    let interrupted = stop.load(Ordering::Relaxed);
+    // End of input: close the open windows (immediate-monitoring windows, bursts). An
+    // interrupted run keeps them open in the committed state instead, so the next run
+    // continues them as if it had never stopped.
+    if !interrupted {
+        for alert in monitor.flush() {
+            handle(alert, &mut pending, &mut output, &mut failing)?;
+        }
     }
     commit(&mut store, &args.feed, &monitor, &pending, &all_positions)?;
+    if interrupted && !args.quiet {
+        eprintln!(
+            "nhi: stopped by signal; state and read positions of feed `{}` committed, the next run resumes there",
+            args.feed
+        );
+    }
     output.finish()?;
     let sink_errors = sinks.finish();
 

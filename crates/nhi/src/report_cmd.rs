@@ -1,121 +1,32 @@
 //! `nhi report`: the assessment report (executive summary, AI integrations, identity
-//! cards, findings, compliance matrix) as HTML, Markdown, JSON or CSV.
+//! cards, findings, compliance matrix) as HTML, Markdown, JSON, CSV or SARIF.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufWriter, Write};
 
 use anyhow::{Context, Result};
-use nhi_graph::{Graph, InventoryFilter};
-use nhi_model::{ConsumerKind, CredentialValue, LinkKind};
-use nhi_report::{
-    AiIntegration, AssessmentFormat, AssessmentReport, ReportCredential, ReportFactor,
-    ReportFinding, ReportIdentity,
-};
+use nhi_report::AssessmentFormat;
 
 use crate::cli::{ReportArgs, ReportOutput};
 use crate::exit;
-use crate::findings_cmd::{load_policy, rows_of};
-use crate::inventory_cmd::load_graph;
+use crate::findings_cmd::load_policy;
+use crate::inventory_cmd::{environment_rules, open_store};
 
 pub fn report(args: &ReportArgs) -> Result<u8> {
     let policy = load_policy(args.store.policy.as_deref())?;
-    let graph = load_graph(&args.store)?;
-    let now = jiff::Timestamp::now();
     let activity = crate::monitor_cmd::observed_activity(&args.store)?;
-    let assessed = nhi_assess::assess_with_activity(&graph, &policy, now, &activity);
-    let risks = nhi_assess::score(&graph, &assessed, &policy);
+    let store = open_store(args.store.db.as_deref())?;
+    let now = jiff::Timestamp::now();
     // The graph is loaded and assessed once; the rows add the scan's stored findings.
-    let rows = rows_of(assessed, &args.store, false)?;
-
-    let findings: Vec<ReportFinding> = rows
-        .iter()
-        .map(|r| ReportFinding {
-            id: r.id.clone(),
-            source: r.source.to_string(),
-            rule: r.rule.clone(),
-            title: r.title.clone(),
-            severity: r.severity,
-            owasp: r.owasp,
-            subject: r.subject.clone(),
-            subject_name: r.subject_name.clone(),
-            evidence: r.evidence.clone(),
-            fix: r.fix.clone(),
-            location: r.location.clone(),
-        })
-        .collect();
-
-    let views = nhi_graph::identity_views(&graph, &InventoryFilter::default());
-    let mut identities = Vec::new();
-    for view in &views {
-        let Some(risk) = risks.get(&view.identity.id) else {
-            continue;
-        };
-        // A finding is about this identity when its subject is the identity, one of
-        // its credentials, or (for scan findings) one of their fingerprints.
-        let mut subjects: BTreeSet<String> = BTreeSet::from([view.identity.id.clone()]);
-        for credential in &view.credentials {
-            subjects.insert(credential.id.clone());
-            if let Some(fingerprint) = &credential.fingerprint {
-                subjects.insert(fingerprint.to_string());
-                subjects.insert(nhi_model::CredentialId::for_fingerprint(fingerprint).to_string());
-            }
-        }
-        let identity = &view.identity;
-        identities.push(ReportIdentity {
-            id: identity.id.clone(),
-            name: identity.name.clone(),
-            provider: identity.provider.to_string(),
-            kind: identity.kind.to_string(),
-            account: identity.account.clone(),
-            environment: identity.environment.clone(),
-            owners: identity.owners.clone(),
-            status: identity.status.to_string(),
-            privilege_tier: risk.privilege_tier.clone(),
-            risk_score: risk.score,
-            risk_tier: risk.tier.to_string(),
-            risk_factors: risk
-                .factors
-                .iter()
-                .map(|f| ReportFactor {
-                    kind: f.kind.to_string(),
-                    name: f.name.clone(),
-                    points: f.points,
-                    why: f.why.clone(),
-                })
-                .collect(),
-            credentials: view
-                .credentials
-                .iter()
-                .map(|c| ReportCredential {
-                    id: c.id.clone(),
-                    kind: c.kind.to_string(),
-                    external_id: c.external_id.clone(),
-                    preview: c.preview.as_ref().map(|p| p.to_string()),
-                    created: c.created.map(|t| t.to_string()),
-                    last_used: c.last_used.map(|t| t.to_string()),
-                    status: c.status.clone(),
-                    sightings: c
-                        .sightings
-                        .iter()
-                        .map(|s| format!("{}:{}", s.path, s.line))
-                        .collect(),
-                })
-                .collect(),
-            finding_ids: rows
-                .iter()
-                .filter(|r| subjects.contains(&r.subject))
-                .map(|r| r.id.clone())
-                .collect(),
-        });
-    }
-    let ai_integrations = ai_integrations(&graph, &risks, &policy);
-    let report = AssessmentReport {
-        tool_version: env!("CARGO_PKG_VERSION"),
-        generated_at: now.to_string(),
-        identities: &identities,
-        findings: &findings,
-        ai_integrations: &ai_integrations,
-    };
+    let analysis = nhi_analysis::analyse(
+        &store,
+        nhi_analysis::AnalysisInputs {
+            policy: &policy,
+            environments: environment_rules(&args.store)?,
+            activity: &activity,
+            now,
+            today: jiff::Zoned::now().date(),
+        },
+    )?;
     let format = match args.format {
         ReportOutput::Html => AssessmentFormat::Html,
         ReportOutput::Md => AssessmentFormat::Markdown,
@@ -123,123 +34,14 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
         ReportOutput::Csv => AssessmentFormat::Csv,
         ReportOutput::Sarif => AssessmentFormat::Sarif,
     };
-    match &args.output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            let mut out = BufWriter::new(file);
-            nhi_report::render_assessment(&report, format, &mut out)?;
-            out.flush()?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
-            nhi_report::render_assessment(&report, format, &mut out)?;
-            out.flush()?;
-        }
-    }
-    Ok(exit::CLEAN)
-}
-
-/// MCP servers and agent model endpoints: how each authenticates, which identities
-/// its credentials reach, and when those must be rotated under the policy.
-fn ai_integrations(
-    graph: &Graph,
-    risks: &BTreeMap<String, nhi_assess::Risk>,
-    policy: &nhi_policy::Policy,
-) -> Vec<AiIntegration> {
-    let inventory = &graph.inventory;
-    let tier_rank = |tier: &str| match tier {
-        "critical" => 3,
-        "high" => 2,
-        "medium" => 1,
-        _ => 0,
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
-    let mut out = Vec::new();
-    for consumer in graph
-        .consumers
-        .iter()
-        .filter(|c| matches!(c.kind, ConsumerKind::McpServer | ConsumerKind::AgentModel))
-    {
-        let authenticates_with = if consumer.credentials.is_empty() {
-            "no credential in its configuration".to_string()
-        } else {
-            consumer
-                .credentials
-                .iter()
-                .map(|c| match &c.value {
-                    CredentialValue::Literal { preview, .. } => {
-                        format!("{} = literal secret {preview}", c.carrier)
-                    }
-                    CredentialValue::Reference { reference } => {
-                        format!("{} from {reference}", c.carrier)
-                    }
-                    _ => format!("{} (empty or placeholder)", c.carrier),
-                })
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
-        let mut reaches = Vec::new();
-        let mut rotate_by: Option<jiff::Timestamp> = None;
-        let mut tier = if consumer.has_literal_secret() {
-            "medium"
-        } else {
-            "low"
-        };
-        for link in inventory
-            .links
-            .iter()
-            .filter(|l| l.kind == LinkKind::Uses && l.from == consumer.id)
-        {
-            let platform = inventory.credentials.get(&link.to).or_else(|| {
-                inventory
-                    .links
-                    .iter()
-                    .find(|s| s.kind == LinkKind::SameAs && s.from == link.to)
-                    .and_then(|s| inventory.credentials.get(&s.to))
-            });
-            let holder = platform
-                .and_then(|p| inventory.identities.get(&p.identity))
-                .or_else(|| graph.identity_of_code(&link.to));
-            let Some(holder) = holder else {
-                continue;
-            };
-            let risk = risks.get(&holder.id);
-            reaches.push(format!(
-                "{} ({} {}, privilege {})",
-                holder.name,
-                holder.provider,
-                holder.kind,
-                risk.map_or("unassessed", |r| r.privilege_tier.as_str())
-            ));
-            if let Some(r) = risk
-                && tier_rank(r.tier) > tier_rank(tier)
-            {
-                tier = r.tier;
-            }
-            if let Some(platform) = platform
-                && let Some(born) = platform.last_rotated.or(platform.created)
-            {
-                let limit_tier = risk.map_or("default", |r| r.tier);
-                let days = i64::from(policy.thresholds.key_age_days_for(limit_tier));
-                let due = born
-                    .checked_add(jiff::SignedDuration::from_hours(24 * days))
-                    .ok();
-                rotate_by = match (rotate_by, due) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-            }
-        }
-        out.push(AiIntegration {
-            name: consumer.name.clone(),
-            tool: consumer.tool.clone(),
-            location: format!("{}:{}", consumer.path, consumer.line),
-            authenticates_with,
-            reaches,
-            rotate_by: rotate_by.map(|t| t.strftime("%Y-%m-%d").to_string()),
-            risk_tier: tier.to_string(),
-        });
-    }
-    out
+    nhi_analysis::report::render(&analysis, &policy, format, &mut *out)?;
+    out.flush()?;
+    Ok(exit::CLEAN)
 }

@@ -681,3 +681,192 @@ fn a_maxmind_asn_database_turns_address_churn_inside_an_as_into_no_alert() {
         with_asn[0]
     );
 }
+
+/// The platforms' own event names, as GitHub, Okta and Microsoft Graph write them, reach
+/// the signature detections: an audit stream deleted, a repository made public, a deploy
+/// key added, an Okta log stream switched off and an API token minted, and an Entra
+/// service principal still presenting an expired secret (once a day, not once a retry).
+/// The routine events beside them raise nothing of the kind.
+#[test]
+fn github_okta_and_entra_signatures_fire_on_their_real_event_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    std::fs::write(
+        logs.join("github.json"),
+        r#"[
+  {"@timestamp": 1788229200000, "_document_id": "gh-clone", "action": "git.clone",
+   "actor": "deploy-bot[bot]", "actor_ip": "198.51.100.33", "org": "example-org",
+   "repo": "example-org/payments", "programmatic_access_type": "GitHub App server-to-server token"},
+  {"@timestamp": 1788229207412, "_document_id": "gh-stream", "action": "audit_log_streaming.destroy",
+   "actor": "ci-admin-bot", "org": "example-org", "operation_type": "remove"},
+  {"@timestamp": 1788229208000, "_document_id": "gh-public", "action": "repo.access",
+   "actor": "ci-admin-bot", "org": "example-org", "repo": "example-org/payments",
+   "previous_visibility": "private", "visibility": "public", "operation_type": "modify"},
+  {"@timestamp": 1788229209000, "_document_id": "gh-private", "action": "repo.access",
+   "actor": "ci-admin-bot", "org": "example-org", "repo": "example-org/docs",
+   "previous_visibility": "public", "visibility": "private", "operation_type": "modify"},
+  {"@timestamp": 1788229210000, "_document_id": "gh-key", "action": "public_key.create",
+   "actor": "ci-admin-bot", "org": "example-org", "repo": "example-org/payments",
+   "operation_type": "create"}
+]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        logs.join("okta.json"),
+        r#"[
+  {"uuid": "okta-grant", "published": "2026-09-01T02:00:00.000Z",
+   "eventType": "app.oauth2.as.token.grant.access_token",
+   "actor": {"id": "0oa1reporting", "type": "PublicClientApp", "alternateId": "reporting-service"},
+   "client": {"ipAddress": "192.0.2.200", "userAgent": {"rawUserAgent": "okta-sdk-java/8.2.0"}},
+   "outcome": {"result": "SUCCESS", "reason": null}, "target": []},
+  {"uuid": "okta-stream", "published": "2026-09-01T02:10:00.000Z",
+   "eventType": "system.log_stream.lifecycle.deactivate", "displayMessage": "Log stream deactivated",
+   "actor": {"id": "00uadminbot", "type": "User", "alternateId": "automation@example.com"},
+   "client": {"ipAddress": "203.0.113.9"}, "outcome": {"result": "SUCCESS", "reason": null},
+   "target": [{"id": "0oxstream1", "type": "LogStream", "displayName": "siem"}]},
+  {"uuid": "okta-token", "published": "2026-09-01T02:11:00.000Z",
+   "eventType": "system.api_token.create", "displayMessage": "Create API token",
+   "actor": {"id": "00uadminbot", "type": "User", "alternateId": "automation@example.com"},
+   "client": {"ipAddress": "203.0.113.9"}, "outcome": {"result": "SUCCESS", "reason": null},
+   "target": [{"id": "00T1pkSJOMoElZWVY0g3", "type": "Token", "alternateId": "unknown"}]}
+]"#,
+    )
+    .unwrap();
+    let sign_in = |id: &str, time: &str, code: u32| {
+        format!(
+            r#"{{"id": "{id}", "createdDateTime": "{time}", "appId": "3f1e9b2a-1111-4222-8333-444455556666",
+  "appDisplayName": "payments-sync", "ipAddress": "203.0.113.5",
+  "resourceDisplayName": "Microsoft Graph", "resourceId": "00000003-0000-0000-c000-000000000000",
+  "servicePrincipalId": "9d8c7b6a-aaaa-4bbb-8ccc-ddddeeeeffff", "servicePrincipalName": "payments-sync",
+  "servicePrincipalCredentialKeyId": "b1c2d3e4-5555-4666-8777-888899990000",
+  "clientCredentialType": "clientSecret", "signInEventTypes": ["servicePrincipal"],
+  "status": {{"errorCode": {code}, "failureReason": "The provided client secret keys for app are expired."}}}}"#
+        )
+    };
+    std::fs::write(
+        logs.join("entra.json"),
+        format!(
+            r#"{{"@odata.context": "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns", "value": [{}, {}, {}]}}"#,
+            sign_in("entra-1", "2026-09-01T03:00:00Z", 7000222),
+            sign_in("entra-2", "2026-09-01T03:00:30Z", 7000222),
+            sign_in("entra-3", "2026-09-01T03:01:00Z", 7000215),
+        ),
+    )
+    .unwrap();
+
+    let out = nhi(
+        dir.path(),
+        &["monitor", "logs", "--db", "m.db", "--format", "jsonl"],
+    );
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        stderr(&out)
+    );
+    let out = nhi(dir.path(), &["alerts", "--db", "m.db", "--format", "jsonl"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let alerts: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let fired = |detection: &str, event: &str| {
+        alerts.iter().any(|a| {
+            a["detection"] == detection
+                && a["event_ids"]
+                    .as_array()
+                    .is_some_and(|ids| ids.iter().any(|id| id == event))
+        })
+    };
+    assert!(fired("NHI-MON-009", "gh-stream"), "{alerts:#?}");
+    assert!(fired("NHI-MON-011", "gh-public"), "{alerts:#?}");
+    assert!(!fired("NHI-MON-011", "gh-private"), "{alerts:#?}");
+    assert!(fired("NHI-MON-006", "gh-key"), "{alerts:#?}");
+    assert!(fired("NHI-MON-009", "okta-stream"), "{alerts:#?}");
+    assert!(fired("NHI-MON-006", "okta-token"), "{alerts:#?}");
+    assert!(fired("NHI-MON-016", "entra-1"), "{alerts:#?}");
+    let public = alerts
+        .iter()
+        .find(|a| a["detection"] == "NHI-MON-011")
+        .unwrap();
+    assert_eq!(public["severity"], "critical", "{public:#}");
+    // The expired secret was presented twice in a minute: one alert, and the wrong
+    // secret (7000215) is an authentication failure, not a retired credential.
+    let dead: Vec<&Value> = alerts
+        .iter()
+        .filter(|a| a["detection"] == "NHI-MON-016")
+        .collect();
+    assert_eq!(dead.len(), 1, "{dead:#?}");
+    for routine in ["gh-clone", "okta-grant", "gh-private"] {
+        assert!(
+            !alerts.iter().any(|a| a["severity"] != "info"
+                && a["event_ids"]
+                    .as_array()
+                    .is_some_and(|ids| ids.iter().any(|id| id == routine))),
+            "{routine} raised an alert: {alerts:#?}"
+        );
+    }
+}
+
+/// `--follow` ends on SIGINT the way an operator ends it: whatever was read is committed
+/// with its position, open windows stay open in the stored state, and the next run reads
+/// nothing twice; together the two runs give the alerts of one uninterrupted run.
+#[cfg(unix)]
+#[test]
+fn sigint_stops_follow_mode_with_everything_read_committed() {
+    let lines = feed_lines();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("feed.ndjson"), lines.join("\n") + "\n").unwrap();
+    let args = [
+        "monitor",
+        "feed.ndjson",
+        "--format",
+        "none",
+        "--fail-on",
+        "never",
+        "--stats",
+    ];
+    let once = nhi(dir.path(), &[&args[..], &["--db", "once.db"]].concat());
+    assert!(once.status.success(), "{}", stderr(&once));
+
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("nhi"))
+        .current_dir(dir.path())
+        .env("NHI_KEY_FILE", dir.path().join("key"))
+        .args(args)
+        .args(["--db", "followed.db", "--follow", "--interval", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first poll reads the whole file; follow mode would not commit it for 10 s.
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "follow mode did not stop on SIGINT"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "exit {status:?}: {err}");
+    assert!(err.contains("stopped by signal"), "{err}");
+    assert_eq!(stat(&err, "processed"), lines.len() as u64, "{err}");
+
+    let rerun = nhi(dir.path(), &[&args[..], &["--db", "followed.db"]].concat());
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert_eq!(events_read(&stderr(&rerun)), 0, "{}", stderr(&rerun));
+    assert_eq!(
+        alert_ids(dir.path(), "followed.db"),
+        alert_ids(dir.path(), "once.db")
+    );
+}

@@ -36,7 +36,7 @@ impl Decoder {
         }
     }
 
-    fn corrupt(&self, column: &'static str, reason: impl Into<String>) -> StoreError {
+    pub(crate) fn corrupt(&self, column: &'static str, reason: impl Into<String>) -> StoreError {
         StoreError::Corrupt {
             table: self.table,
             column,

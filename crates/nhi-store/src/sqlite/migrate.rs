@@ -39,6 +39,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "monitoring",
         sql: include_str!("../../migrations/sqlite/V4__monitoring.sql"),
     },
+    Migration {
+        version: 5,
+        name: "server",
+        sql: include_str!("../../migrations/sqlite/V5__server.sql"),
+    },
 ];
 
 pub(crate) fn latest_version() -> u32 {

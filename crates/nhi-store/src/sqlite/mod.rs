@@ -2,6 +2,7 @@
 
 mod codec;
 mod migrate;
+mod server;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

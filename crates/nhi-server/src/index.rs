@@ -1,0 +1,242 @@
+//! Turns one analysis of the estate into the index the server pages through: a row per
+//! identity (with its whole card as JSON), a row per finding, and a snapshot of the
+//! headline numbers for trends.
+//!
+//! The analysis is the expensive part (load, correlate, assess, score), so it runs when
+//! the estate changes (start-up, a collection run, a suppression), not per request.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use nhi_analysis::{Analysis, AnalysisInputs, FindingRow};
+use nhi_graph::{EnvironmentRules, IdentityView, InventoryFilter};
+use nhi_store::{FindingIndexRow, IdentityIndexRow, SnapshotRow};
+use serde::Serialize;
+
+use crate::problem::ApiError;
+use crate::state::Backend;
+
+/// Where the analysis gets its policy and environment rules.
+#[derive(Debug, Clone, Default)]
+pub struct AnalysisConfig {
+    pub policy: Option<PathBuf>,
+    pub env_rules: Option<PathBuf>,
+}
+
+impl AnalysisConfig {
+    pub fn policy(&self) -> Result<nhi_policy::Policy, ApiError> {
+        match &self.policy {
+            None => Ok(nhi_policy::Policy::default()),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ApiError::internal(format!("cannot read {}: {e}", path.display()))
+                })?;
+                nhi_policy::Policy::from_toml(&path.display().to_string(), &text)
+                    .map_err(ApiError::internal)
+            }
+        }
+    }
+
+    fn environments(&self) -> Result<EnvironmentRules, ApiError> {
+        match &self.env_rules {
+            None => Ok(EnvironmentRules::default()),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ApiError::internal(format!("cannot read {}: {e}", path.display()))
+                })?;
+                EnvironmentRules::from_toml(&text).map_err(ApiError::internal)
+            }
+        }
+    }
+
+    /// Analyses the store's estate now.
+    pub fn analyse(&self, store: &dyn Backend) -> Result<Analysis, ApiError> {
+        let policy = self.policy()?;
+        let now = Timestamp::now();
+        // Observed activity (for unused-permission findings) comes from the monitor's
+        // state; the CLI's `nhi findings` adds it, the server does not yet.
+        let activity = BTreeMap::new();
+        Ok(nhi_analysis::analyse(
+            store,
+            AnalysisInputs {
+                policy: &policy,
+                environments: self.environments()?,
+                activity: &activity,
+                now,
+                today: jiff::Zoned::now().date(),
+            },
+        )?)
+    }
+}
+
+/// The identity card stored with each index row: what the identity page and
+/// `GET /api/v1/identities/{id}` show.
+#[derive(Serialize)]
+pub struct IdentityCard<'a> {
+    #[serde(flatten)]
+    pub view: &'a IdentityView,
+    pub risk: Option<&'a nhi_assess::Risk>,
+    pub findings: Vec<&'a FindingRow>,
+}
+
+/// Counts for the overview and the trend chart.
+#[derive(Debug, Default, Serialize, serde::Deserialize)]
+pub struct Summary {
+    pub by_provider: BTreeMap<String, u64>,
+    pub by_risk_tier: BTreeMap<String, u64>,
+    pub by_provider_tier: BTreeMap<String, BTreeMap<String, u64>>,
+    pub by_owasp: BTreeMap<String, u64>,
+    pub by_severity: BTreeMap<String, u64>,
+    /// Credentials past their rotation limit, oldest first (at most 20).
+    pub rotation_due: Vec<RotationDue>,
+}
+
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct RotationDue {
+    pub identity: String,
+    pub identity_name: String,
+    pub credential: String,
+    pub due: String,
+    pub days_overdue: i64,
+}
+
+fn last_used(view: &IdentityView) -> Option<Timestamp> {
+    view.credentials
+        .iter()
+        .filter_map(|c| c.last_used)
+        .chain(view.identity.last_used)
+        .max()
+}
+
+/// Builds the index rows of `analysis` and writes them in one transaction.
+pub fn rebuild(store: &mut dyn Backend, config: &AnalysisConfig) -> Result<SnapshotRow, ApiError> {
+    let analysis = config.analyse(store)?;
+    let policy = config.policy()?;
+    let (identities, findings, snapshot) = rows_of(&analysis, &policy)?;
+    store.replace_index(&identities, &findings, &snapshot)?;
+    Ok(snapshot)
+}
+
+pub fn rows_of(
+    analysis: &Analysis,
+    policy: &nhi_policy::Policy,
+) -> Result<(Vec<IdentityIndexRow>, Vec<FindingIndexRow>, SnapshotRow), ApiError> {
+    let views = nhi_graph::identity_views(&analysis.graph, &InventoryFilter::default());
+    let mut summary = Summary::default();
+    let mut identities = Vec::with_capacity(views.len());
+    let mut credentials = 0u64;
+    let now = analysis.at;
+    for view in &views {
+        let risk = analysis.risks.get(&view.identity.id);
+        let subjects: BTreeSet<String> = nhi_analysis::report::identity_subjects(view);
+        let findings: Vec<&FindingRow> = analysis
+            .findings
+            .iter()
+            .filter(|f| subjects.contains(&f.subject))
+            .collect();
+        let identity = &view.identity;
+        let risk_tier = risk.map_or("unassessed", |r| r.tier).to_string();
+        *summary
+            .by_provider
+            .entry(identity.provider.to_string())
+            .or_default() += 1;
+        *summary.by_risk_tier.entry(risk_tier.clone()).or_default() += 1;
+        *summary
+            .by_provider_tier
+            .entry(identity.provider.to_string())
+            .or_default()
+            .entry(risk_tier.clone())
+            .or_default() += 1;
+        credentials += view.credentials.len() as u64;
+        for credential in &view.credentials {
+            let Some(born) = credential.last_rotated.or(credential.created) else {
+                continue;
+            };
+            let days = i64::from(policy.thresholds.key_age_days_for(&risk_tier));
+            if let Ok(due) = born.checked_add(jiff::SignedDuration::from_hours(24 * days))
+                && due < now
+                && credential.status != "inactive"
+            {
+                summary.rotation_due.push(RotationDue {
+                    identity: identity.id.clone(),
+                    identity_name: identity.name.clone(),
+                    credential: credential
+                        .external_id
+                        .clone()
+                        .or_else(|| credential.preview.as_ref().map(|p| p.to_string()))
+                        .unwrap_or_else(|| credential.id.clone()),
+                    due: due.strftime("%Y-%m-%d").to_string(),
+                    days_overdue: (now.as_second() - due.as_second()) / 86_400,
+                });
+            }
+        }
+        let card = IdentityCard {
+            view,
+            risk,
+            findings: findings.clone(),
+        };
+        identities.push(IdentityIndexRow {
+            id: identity.id.clone(),
+            provider: identity.provider.to_string(),
+            kind: identity.kind.to_string(),
+            name: identity.name.clone(),
+            display: identity
+                .external_id
+                .clone()
+                .unwrap_or_else(|| identity.name.clone()),
+            environment: identity.environment.clone().unwrap_or_default(),
+            owner: identity.owners.first().cloned().unwrap_or_default(),
+            privilege_tier: risk
+                .map_or("unassessed", |r| r.privilege_tier.as_str())
+                .to_string(),
+            risk_score: risk.map_or(0, |r| r.score),
+            risk_tier,
+            status: identity.status.to_string(),
+            last_used: last_used(view),
+            credentials: u32::try_from(view.credentials.len()).unwrap_or(u32::MAX),
+            findings_open: u32::try_from(findings.iter().filter(|f| f.is_open()).count())
+                .unwrap_or(u32::MAX),
+            body: serde_json::to_string(&card).map_err(ApiError::internal)?,
+        });
+    }
+    summary
+        .rotation_due
+        .sort_by_key(|r| std::cmp::Reverse(r.days_overdue));
+    summary.rotation_due.truncate(20);
+
+    let mut findings = Vec::with_capacity(analysis.findings.len());
+    let mut open = 0u64;
+    for row in &analysis.findings {
+        let status = if row.is_open() { "open" } else { "suppressed" };
+        if row.is_open() {
+            open += 1;
+            *summary.by_owasp.entry(row.owasp.to_string()).or_default() += 1;
+            *summary
+                .by_severity
+                .entry(row.severity.to_string())
+                .or_default() += 1;
+        }
+        findings.push(FindingIndexRow {
+            id: row.id.clone(),
+            source: row.source.to_string(),
+            rule: row.rule.clone(),
+            title: row.title.clone(),
+            severity: row.severity,
+            owasp: row.owasp.to_string(),
+            subject: row.subject.clone(),
+            subject_name: row.subject_name.clone(),
+            status: status.to_string(),
+            body: serde_json::to_string(row).map_err(ApiError::internal)?,
+        });
+    }
+    let snapshot = SnapshotRow {
+        id: 0,
+        built_at: now,
+        identities: identities.len() as u64,
+        credentials,
+        findings_open: open,
+        summary: serde_json::to_string(&summary).map_err(ApiError::internal)?,
+    };
+    Ok((identities, findings, snapshot))
+}

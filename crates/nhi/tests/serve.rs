@@ -1,0 +1,277 @@
+//! `nhi serve` end to end on the sample estate: the real binary, the real store, HTTP
+//! over loopback. Tokens made by `nhi token create` reach the API by role; every page
+//! renders; a suppression made through the API shows in findings and the audit log; a
+//! scheduled-collection job runs on demand; and no planted secret appears in any
+//! response.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::{get, http, repo, sample_store, start, token};
+
+/// The secrets in the sample estate's files, found with the same rules `nhi scan` uses
+/// (held in memory only, to check that none reaches a response).
+fn planted_secrets() -> Vec<String> {
+    let rules = nhi_rules::RuleSet::builtin().unwrap();
+    let mut secrets = Vec::new();
+    let mut stack = vec![repo().join("examples/acme")];
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            for detection in rules.detect(&bytes) {
+                if detection.secret.len() >= 16
+                    && detection.external_id.as_deref() != Some(detection.secret.as_str())
+                {
+                    secrets.push(detection.secret.to_string());
+                }
+            }
+        }
+    }
+    assert!(
+        secrets.len() >= 10,
+        "only {} secrets found in the sample estate",
+        secrets.len()
+    );
+    secrets
+}
+
+#[test]
+fn the_sample_estate_through_the_api_and_every_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_store(dir.path());
+    let viewer = token(&db, "viewer");
+    let operator = token(&db, "operator");
+    let admin = token(&db, "admin");
+    let jobs = dir.path().join("jobs.toml");
+    std::fs::write(
+        &jobs,
+        format!(
+            "[[job]]\nname = \"exports\"\nkind = \"import\"\npaths = [{:?}]\nretries = 0\n",
+            repo().join("examples/acme/exports").to_string_lossy()
+        ),
+    )
+    .unwrap();
+    let server = start(&db, &["--config", jobs.to_str().unwrap()]);
+
+    let (status, body) = get(&server, "/api/v1/identities?limit=500", Some(&viewer));
+    assert_eq!(status, 200, "{body}");
+    let page: Value = serde_json::from_str(&body).unwrap();
+    let total = page["total"].as_u64().unwrap();
+    assert!(total >= 20, "{total} identities");
+    let items = page["items"].as_array().unwrap();
+    // Sorted by risk, highest first.
+    let scores: Vec<u64> = items
+        .iter()
+        .map(|i| i["risk_score"].as_u64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    let readonly = items
+        .iter()
+        .find(|i| i["name"] == "acme-readonly")
+        .expect("acme-readonly is in the inventory");
+    let id = readonly["id"].as_str().unwrap().to_string();
+    let encoded: String = id
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+
+    // Filtering and paging happen in the query.
+    let (_, body) = get(
+        &server,
+        "/api/v1/identities?provider=aws&limit=2&offset=1&sort=name&order=asc",
+        Some(&viewer),
+    );
+    let aws: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(aws["items"].as_array().unwrap().len(), 2);
+    assert!(
+        aws["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["provider"] == "aws")
+    );
+    let (status, body) = get(&server, "/api/v1/identities?sort=colour", Some(&viewer));
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("\"status\":400"), "{body}");
+
+    let (status, card) = get(
+        &server,
+        &format!("/api/v1/identities/{encoded}"),
+        Some(&viewer),
+    );
+    assert_eq!(status, 200, "{card}");
+    let card: Value = serde_json::from_str(&card).unwrap();
+    assert_eq!(card["name"], "acme-readonly");
+    let (status, graph) = get(
+        &server,
+        &format!("/api/v1/identities/{encoded}/graph"),
+        Some(&viewer),
+    );
+    assert_eq!(status, 200);
+    let graph: Value = serde_json::from_str(&graph).unwrap();
+    assert!(
+        graph["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "identity")
+    );
+
+    for path in [
+        "/api/v1/credentials",
+        "/api/v1/owners",
+        "/api/v1/consumers",
+        "/api/v1/alerts",
+        "/api/v1/runs",
+    ] {
+        let (status, body) = get(&server, path, Some(&viewer));
+        assert_eq!(status, 200, "{path}: {body}");
+        let value: Value = serde_json::from_str(&body).unwrap();
+        assert!(value["total"].is_u64(), "{path}: {body}");
+    }
+    for format in ["html", "md", "json", "csv", "sarif"] {
+        let (status, body) = get(&server, &format!("/api/v1/reports/{format}"), Some(&viewer));
+        assert_eq!(status, 200, "{format}");
+        assert!(body.len() > 200, "{format}: {body}");
+    }
+
+    // A viewer cannot suppress; an operator can, with a reason and an expiry.
+    let (_, body) = get(
+        &server,
+        "/api/v1/findings?status=open&limit=1",
+        Some(&viewer),
+    );
+    let finding = serde_json::from_str::<Value>(&body).unwrap()["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let expires = jiff::Zoned::now()
+        .date()
+        .checked_add(jiff::Span::new().days(30))
+        .unwrap();
+    let suppress = |token: &str, body: &str| {
+        http(
+            &server,
+            "POST",
+            &format!("/api/v1/findings/{finding}/suppression"),
+            &[
+                ("Authorization", &format!("Bearer {token}")),
+                ("Content-Type", "application/json"),
+            ],
+            body,
+        )
+        .0
+    };
+    let good =
+        format!("{{\"reason\": \"accepted for the migration\", \"expires\": \"{expires}\"}}");
+    assert_eq!(suppress(&viewer, &good), 403);
+    assert_eq!(
+        suppress(&operator, "{\"reason\": \"\", \"expires\": \"2020-01-01\"}"),
+        400
+    );
+    assert_eq!(suppress(&operator, &good), 200);
+    let (_, body) = get(
+        &server,
+        &format!("/api/v1/findings/{finding}"),
+        Some(&viewer),
+    );
+    assert!(body.contains("suppressed until"), "{body}");
+    let (_, body) = get(&server, "/api/v1/findings?status=suppressed", Some(&viewer));
+    assert!(body.contains(&finding), "{body}");
+    let (status, audit) = get(&server, "/api/v1/audit", Some(&admin));
+    assert_eq!(status, 200);
+    assert!(
+        audit.contains("finding.suppress") && audit.contains(&finding),
+        "{audit}"
+    );
+
+    // A collection job runs on demand and is recorded with its counts.
+    let (status, _, body) = http(
+        &server,
+        "POST",
+        "/api/v1/runs",
+        &[
+            ("Authorization", &format!("Bearer {operator}")),
+            ("Content-Type", "application/json"),
+        ],
+        "{\"job\": \"exports\"}",
+    );
+    assert_eq!(status, 202, "{body}");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let run = loop {
+        let (_, body) = get(&server, "/api/v1/runs", Some(&viewer));
+        let runs: Value = serde_json::from_str(&body).unwrap();
+        if let Some(run) = runs["items"].as_array().unwrap().first()
+            && run["status"] != "running"
+        {
+            break run.clone();
+        }
+        assert!(Instant::now() < deadline, "the run never finished: {body}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(run["status"], "succeeded", "{run:#}");
+    assert!(run["identities"].as_u64().unwrap() >= 20, "{run:#}");
+    assert_eq!(
+        run["trigger"],
+        format!("manual:token:{}", operator.split('_').nth(1).unwrap())
+    );
+
+    // Every page renders for an admin.
+    let mut pages = vec![
+        "/".to_string(),
+        "/inventory".into(),
+        "/inventory?q=readonly&sort=name&order=asc".into(),
+        format!("/identities/{encoded}"),
+        "/findings".into(),
+        "/findings?severity=high&owasp=NHI2".into(),
+        "/alerts".into(),
+        "/compliance".into(),
+        "/runs".into(),
+        "/admin/tokens".into(),
+        "/audit".into(),
+    ];
+    let mut everything = String::new();
+    for path in pages.drain(..) {
+        let (status, body) = get(&server, &path, Some(&admin));
+        assert_eq!(status, 200, "{path}: {body}");
+        assert!(body.contains("<main"), "{path}");
+        everything.push_str(&body);
+    }
+    assert!(everything.contains("acme-readonly"));
+    assert!(
+        everything.contains("<svg"),
+        "charts and the graph are inline SVG"
+    );
+    // Nothing is loaded from elsewhere.
+    assert!(
+        !everything.contains("src=\"http"),
+        "no external scripts or images"
+    );
+    assert!(
+        !everything.contains("href=\"http"),
+        "no external stylesheets"
+    );
+
+    // Metrics count the requests by route, not by raw path.
+    let (status, metrics) = get(&server, "/metrics", Some(&viewer));
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("route=\"/api/v1/identities/{id}\""),
+        "{metrics}"
+    );
+
+    // No planted secret reaches any response.
+    let (_, reports) = get(&server, "/api/v1/reports/json", Some(&viewer));
+    let (_, credentials) = get(&server, "/api/v1/credentials?limit=500", Some(&viewer));
+    everything.push_str(&reports);
+    everything.push_str(&credentials);
+    for secret in planted_secrets() {
+        assert!(!everything.contains(&secret), "a planted secret leaked");
+    }
+}

@@ -2,7 +2,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aho_corasick::Input;
 use zeroize::Zeroizing;
 
 use crate::noise::is_noise;
@@ -36,14 +35,13 @@ pub(crate) fn detect(set: &RuleSet, data: &[u8]) -> Vec<Detection> {
 /// overlap or touch, so no rule reads the same bytes twice.
 fn windows(set: &RuleSet, data: &[u8]) -> Vec<(usize, usize, usize)> {
     let mut raw: Vec<(usize, usize, usize)> = Vec::new();
-    let Ok(hits) = set.prefilter.try_find_overlapping_iter(Input::new(data)) else {
-        return raw;
-    };
+    let mut hits = Vec::new();
+    set.prefilter.find_all(data, &mut hits);
     // Per rule, the last window pushed: a hit inside it on the same line adds nothing,
     // which keeps files with a keyword on every line from growing the list needlessly.
     let mut last: Vec<Option<(usize, usize)>> = vec![None; set.rules.len()];
     for hit in hits {
-        let Some(owners) = set.keyword_rules.get(hit.pattern().as_usize()) else {
+        let Some(owners) = set.keyword_rules.get(hit.pattern) else {
             continue;
         };
         for &rule_index in owners {
@@ -51,17 +49,17 @@ fn windows(set: &RuleSet, data: &[u8]) -> Vec<(usize, usize, usize)> {
                 continue;
             };
             if let Some(Some((s, e))) = last.get(rule_index).copied()
-                && hit.start() >= s
-                && hit.end() <= e
+                && hit.start >= s
+                && hit.end <= e
                 && rule.lines_after == 0
                 && rule.lines_before == 0
             {
                 continue;
             }
             if let Some(after) = &rule.after_keyword {
-                let tail_end = hit.end().saturating_add(AFTER_KEYWORD_CAP).min(data.len());
+                let tail_end = hit.end.saturating_add(AFTER_KEYWORD_CAP).min(data.len());
                 if !data
-                    .get(hit.end()..tail_end)
+                    .get(hit.end..tail_end)
                     .is_some_and(|tail| after.is_match(tail))
                 {
                     continue;
@@ -69,8 +67,8 @@ fn windows(set: &RuleSet, data: &[u8]) -> Vec<(usize, usize, usize)> {
             }
             let (s, e) = text::window(
                 data,
-                hit.start(),
-                hit.end(),
+                hit.start,
+                hit.end,
                 rule.lines_before,
                 rule.lines_after,
                 rule.max_window,

@@ -1,4 +1,4 @@
-//! Detection rules kept as data, compiled into an aho-corasick prefilter plus regexes, with
+//! Detection rules kept as data, compiled into a keyword prefilter plus regexes, with
 //! validators.
 //!
 //! The built-in rules live in `rules/builtin.toml` (embedded at compile time); users can
@@ -7,8 +7,8 @@
 //!
 //! Detection works in three steps, so that cost follows the number of keyword hits and
 //! not the number of rules:
-//! 1. one ASCII-case-insensitive aho-corasick pass over the buffer finds every rule
-//!    keyword;
+//! 1. one ASCII-case-insensitive pass over the buffer finds every rule keyword (see
+//!    `keywords`: a table of rare byte pairs, not a per-byte automaton);
 //! 2. each hit opens a bounded window (the hit's line, widened by a few lines for
 //!    multi-line rules) for the rules owning that keyword, unless the rule's
 //!    `after_keyword` gate rejects the bytes right after the hit; windows of one rule
@@ -17,6 +17,7 @@
 //!    rule's validators and the noise filter before it becomes a [`Detection`].
 
 mod engine;
+mod keywords;
 mod noise;
 mod spec;
 mod text;
@@ -98,7 +99,7 @@ pub struct Rule {
 pub struct RuleSet {
     rules: Vec<Rule>,
     by_id: HashMap<String, usize>,
-    prefilter: AhoCorasick,
+    prefilter: keywords::KeywordFinder,
     /// For each prefilter pattern, the rules that own that keyword.
     keyword_rules: Vec<Vec<usize>>,
 }
@@ -164,22 +165,10 @@ impl RuleSet {
                 }
             }
         }
-        let prefilter = aho_corasick::AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(aho_corasick::MatchKind::Standard)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&keywords)
-            .or_else(|_| {
-                // A DFA over a very large user keyword list can exceed its size limit;
-                // let the library pick a smaller automaton instead.
-                aho_corasick::AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(aho_corasick::MatchKind::Standard)
-                    .build(&keywords)
-            })
-            .map_err(|e| RulesError::Rule {
+        let prefilter =
+            keywords::KeywordFinder::new(&keywords).map_err(|problem| RulesError::Rule {
                 id: "<keywords>".into(),
-                problem: format!("keyword automaton failed to build: {e}"),
+                problem,
             })?;
         Ok(RuleSet {
             rules,

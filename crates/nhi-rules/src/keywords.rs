@@ -1,0 +1,475 @@
+//! Finding every keyword in a buffer: each ASCII-case-insensitive occurrence of each
+//! keyword, overlapping ones included, in the order an overlapping Aho-Corasick search
+//! reports them (by end, longest first).
+//!
+//! An Aho-Corasick DFA pays a dependent table load for every byte (~3 ns), which was
+//! most of a scan. Here each keyword is instead tied to one *anchor*: a pair of adjacent
+//! bytes inside it, picked to be rare in source text. One pass tests every byte pair of
+//! the buffer against a table of anchors (all case variants); the tests have no
+//! dependency on each other, so the pass runs several times faster than the DFA, and
+//! only positions whose pair is an anchor are compared with the keywords owning it. Every
+//! occurrence contains its keyword's anchor at a known offset, so none is missed, and
+//! each is reported once, from that anchor. Keyword sets the pair scheme cannot hold
+//! (a one-byte keyword) fall back to the automaton.
+
+use aho_corasick::{AhoCorasick, Input};
+
+/// One keyword occurrence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeywordHit {
+    pub pattern: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct KeywordFinder {
+    imp: Imp,
+}
+
+#[derive(Debug, Clone)]
+enum Imp {
+    Pairs(Box<PairFinder>),
+    Automaton(AhoCorasick),
+}
+
+impl KeywordFinder {
+    /// `keywords` are lowercase and distinct (`RuleSet` dedupes them).
+    pub(crate) fn new(keywords: &[String]) -> Result<KeywordFinder, String> {
+        if let Some(pairs) = PairFinder::new(keywords) {
+            return Ok(KeywordFinder {
+                imp: Imp::Pairs(Box::new(pairs)),
+            });
+        }
+        let automaton = aho_corasick::AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .build(keywords)
+            .map_err(|e| format!("keyword automaton failed to build: {e}"))?;
+        Ok(KeywordFinder {
+            imp: Imp::Automaton(automaton),
+        })
+    }
+
+    /// Appends every occurrence in `data` to `out`, sorted by end, then by start.
+    pub(crate) fn find_all(&self, data: &[u8], out: &mut Vec<KeywordHit>) {
+        match &self.imp {
+            Imp::Pairs(pairs) => {
+                let from = out.len();
+                pairs.find_all(data, out);
+                // Anchors are met in buffer order, which is start order for keywords of
+                // one length but not across lengths.
+                let found = &mut out[from..];
+                if !found.is_sorted_by_key(|h| (h.end, h.start)) {
+                    found.sort_unstable_by_key(|h| (h.end, h.start));
+                }
+            }
+            Imp::Automaton(automaton) => {
+                let Ok(hits) = automaton.try_find_overlapping_iter(Input::new(data)) else {
+                    return;
+                };
+                out.extend(hits.map(|m| KeywordHit {
+                    pattern: m.pattern().as_usize(),
+                    start: m.start(),
+                    end: m.end(),
+                }));
+            }
+        }
+    }
+}
+
+/// Anchor groups a pair table entry can name (0 means "not an anchor").
+const MAX_GROUPS: usize = u8::MAX as usize;
+
+#[derive(Debug, Clone)]
+struct PairFinder {
+    /// Indexed by the byte pair `a b` read as a little-endian `u16`: 0 when the pair is
+    /// no anchor, else 1 + its group. Every ASCII case variant of an anchor has an entry.
+    /// Text pairs are mostly printable ASCII, so the part in use stays in L1.
+    table: Box<[u8; 65536]>,
+    /// Per group, its range in `owners`.
+    groups: Vec<(u32, u32)>,
+    /// Per group, a cheap test on four bytes near the anchor that every owner passes,
+    /// so that most pairs that are only common letters never reach `verify`.
+    probes: Vec<Probe>,
+    /// (keyword index, offset of the anchor in the keyword), grouped by anchor.
+    owners: Vec<(u32, u32)>,
+    keywords: Vec<Keyword>,
+}
+
+#[derive(Debug, Clone)]
+struct Keyword {
+    bytes: Box<[u8]>,
+    /// The first (up to) eight bytes as a masked word, compared in one step.
+    head: Probe,
+}
+
+impl Keyword {
+    fn new(keyword: &str) -> Keyword {
+        let bytes: Box<[u8]> = keyword.as_bytes().into();
+        let (mut mask, mut value) = (0u64, 0u64);
+        for (i, &b) in bytes.iter().take(8).enumerate() {
+            let (m, v) = byte_test(b);
+            mask |= u64::from(m) << (8 * i);
+            value |= u64::from(v) << (8 * i);
+        }
+        Keyword {
+            bytes,
+            head: Probe {
+                offset: 0,
+                mask,
+                value,
+            },
+        }
+    }
+
+    /// `text` has the keyword's length; true when it is the keyword in any ASCII case.
+    #[inline(always)]
+    fn matches(&self, text: &[u8]) -> bool {
+        let mut word = [0u8; 8];
+        let head = text.len().min(8);
+        word[..head].copy_from_slice(&text[..head]);
+        u64::from_le_bytes(word) & self.head.mask == self.head.value
+            && (text.len() <= 8 || text[8..].eq_ignore_ascii_case(&self.bytes[8..]))
+    }
+}
+
+/// Mask and value that accept `b` in either ASCII case (and only it): clearing bit 5
+/// folds exactly the two cases of a letter together.
+fn byte_test(b: u8) -> (u8, u8) {
+    if b.is_ascii_alphabetic() {
+        (0xDF, b.to_ascii_uppercase())
+    } else {
+        (0xFF, b)
+    }
+}
+
+impl PairFinder {
+    fn new(keywords: &[String]) -> Option<PairFinder> {
+        if keywords.is_empty() || keywords.len() > u32::MAX as usize {
+            return None;
+        }
+        let mut by_anchor: std::collections::BTreeMap<u16, Vec<(u32, u32)>> = Default::default();
+        for (index, keyword) in keywords.iter().enumerate() {
+            let bytes = keyword.as_bytes();
+            let offset = (0..bytes.len().checked_sub(1)?)
+                // Later pairs win ties: keyword tails (`_v1_`, `://`) are rarer than heads.
+                .rev()
+                .min_by_key(|&i| {
+                    pair_cost(
+                        bytes[i].to_ascii_lowercase(),
+                        bytes[i + 1].to_ascii_lowercase(),
+                    )
+                })?;
+            let key = pair_key(
+                bytes[offset].to_ascii_lowercase(),
+                bytes[offset + 1].to_ascii_lowercase(),
+            );
+            by_anchor
+                .entry(key)
+                .or_default()
+                .push((index as u32, offset as u32));
+        }
+        if by_anchor.len() > MAX_GROUPS {
+            return None;
+        }
+        let mut table = Box::new([0u8; 65536]);
+        let mut groups = Vec::with_capacity(by_anchor.len());
+        let mut probes = Vec::with_capacity(by_anchor.len());
+        let mut owners = Vec::new();
+        for (key, members) in by_anchor {
+            probes.push(Probe::new(keywords, &members));
+            groups.push((owners.len() as u32, (owners.len() + members.len()) as u32));
+            owners.extend(members);
+            let [a, b] = key.to_le_bytes();
+            for x in [a, a.to_ascii_uppercase()] {
+                for y in [b, b.to_ascii_uppercase()] {
+                    table[usize::from(pair_key(x, y))] = groups.len() as u8;
+                }
+            }
+        }
+        Some(PairFinder {
+            table,
+            groups,
+            probes,
+            owners,
+            keywords: keywords.iter().map(|k| Keyword::new(k)).collect(),
+        })
+    }
+
+    #[inline(always)]
+    fn group_at(&self, a: u8, b: u8) -> u8 {
+        self.table[usize::from(pair_key(a, b))]
+    }
+
+    fn find_all(&self, data: &[u8], out: &mut Vec<KeywordHit>) {
+        const STEP: usize = 16;
+        let mut at = 0;
+        // Sixteen pairs per step, OR-ed together: candidates are rare enough that the
+        // step is almost always one branch on zero.
+        while let Some(block) = data.get(at..at + STEP + 1) {
+            let mut any = 0u8;
+            for k in 0..STEP {
+                any |= self.group_at(block[k], block[k + 1]);
+            }
+            if any != 0 {
+                for k in 0..STEP {
+                    let group = self.group_at(block[k], block[k + 1]);
+                    if group != 0 && self.probe(data, at + k, group) {
+                        self.verify(data, at + k, group, out);
+                    }
+                }
+            }
+            at += STEP;
+        }
+        while at + 1 < data.len() {
+            let group = self.group_at(data[at], data[at + 1]);
+            if group != 0 {
+                self.verify(data, at, group, out);
+            }
+            at += 1;
+        }
+    }
+
+    #[inline(always)]
+    fn probe(&self, data: &[u8], at: usize, group: u8) -> bool {
+        let Some(probe) = self.probes.get(usize::from(group) - 1) else {
+            return true;
+        };
+        match at
+            .checked_add_signed(probe.offset)
+            .and_then(|p| data.get(p..p + 4))
+        {
+            Some(&[a, b, c, d]) => {
+                u64::from(u32::from_le_bytes([a, b, c, d])) & probe.mask == probe.value
+            }
+            // Too near an edge of the buffer to read four bytes: let `verify` decide.
+            _ => true,
+        }
+    }
+
+    /// Reports the keywords of anchor `group` (1-based) anchored at `at` that match
+    /// around it.
+    #[inline(never)]
+    fn verify(&self, data: &[u8], at: usize, group: u8, out: &mut Vec<KeywordHit>) {
+        let Some(&(start, end)) = self.groups.get(usize::from(group) - 1) else {
+            return;
+        };
+        for &(index, offset) in &self.owners[start as usize..end as usize] {
+            let (index, offset) = (index as usize, offset as usize);
+            let Some(begin) = at.checked_sub(offset) else {
+                continue;
+            };
+            let keyword = &self.keywords[index];
+            let Some(text) = data.get(begin..begin + keyword.bytes.len()) else {
+                continue;
+            };
+            if keyword.matches(text) {
+                out.push(KeywordHit {
+                    pattern: index,
+                    start: begin,
+                    end: begin + text.len(),
+                });
+            }
+        }
+    }
+}
+
+/// Four bytes at `offset` from an anchor, compared under `mask` (letters compared
+/// without case, bytes outside every owner ignored).
+#[derive(Debug, Clone, Copy)]
+struct Probe {
+    offset: isize,
+    mask: u64,
+    value: u64,
+}
+
+impl Probe {
+    /// The four-byte window around the anchor that pins down the most bytes on which all
+    /// `members` (keyword index, anchor offset) agree.
+    fn new(keywords: &[String], members: &[(u32, u32)]) -> Probe {
+        let byte_at = |&(index, offset): &(u32, u32), rel: isize| -> Option<u8> {
+            let keyword = keywords.get(index as usize)?.as_bytes();
+            let at = (offset as usize).checked_add_signed(rel)?;
+            keyword.get(at).map(|b| b.to_ascii_lowercase())
+        };
+        let mut best = Probe {
+            offset: 0,
+            mask: 0,
+            value: 0,
+        };
+        let mut best_pinned = 0;
+        for start in -3isize..=1 {
+            let (mut mask, mut value, mut pinned) = (0u64, 0u64, 0);
+            for i in 0..4 {
+                let rel = start + i;
+                let mut bytes = members.iter().map(|m| byte_at(m, rel));
+                let Some(Some(first)) = bytes.next() else {
+                    continue;
+                };
+                if !bytes.all(|b| b == Some(first)) {
+                    continue;
+                }
+                let (byte_mask, byte_value) = byte_test(first);
+                mask |= u64::from(byte_mask) << (8 * i);
+                value |= u64::from(byte_value) << (8 * i);
+                pinned += 1;
+            }
+            if pinned > best_pinned {
+                best_pinned = pinned;
+                best = Probe {
+                    offset: start,
+                    mask,
+                    value,
+                };
+            }
+        }
+        best
+    }
+}
+
+fn pair_key(a: u8, b: u8) -> u16 {
+    u16::from_le_bytes([a, b])
+}
+
+/// How often a (lowercase) byte pair is expected in source and config text; lower is
+/// rarer. A product of rough per-byte frequencies in code, weighted up for the pairs that
+/// are common in English words and identifiers.
+fn pair_cost(a: u8, b: u8) -> u32 {
+    const COMMON: &[&[u8; 2]] = &[
+        b"th", b"he", b"in", b"er", b"an", b"re", b"on", b"at", b"en", b"nd", b"ti", b"es", b"or",
+        b"te", b"of", b"ed", b"is", b"it", b"al", b"ar", b"st", b"to", b"nt", b"ng", b"se", b"ha",
+        b"as", b"ou", b"io", b"le", b"ve", b"co", b"me", b"de", b"hi", b"ri", b"ro", b"ic", b"ne",
+        b"ea", b"ra", b"ce", b"li", b"ch", b"ll", b"be", b"ma", b"si", b"om", b"ur", b"ca", b"el",
+        b"ta", b"la", b"ns", b"ge", b"ly", b"ei", b"os", b"no", b"ue", b"tr", b"un", b"nc", b"ct",
+        b"rn", b"et", b"ut", b"pu", b"ip", b"mp", b"im", b"po", b"rt", b"pe", b"ty", b"id", b"ad",
+        b"ul", b"lt", b"va", b"ef", b"fa", b"au", b"ss", b"cc", b"ac", b"ck", b"ey", b"ok", b"ec",
+        b"cr", b"pr", b"iv", b"ab", b"ap", b"pi", b"pa", b"wo", b"di", b"ia", b"us", b"ee", b"ow",
+        b"wi", b"sh", b"ht", b"tt", b"tp", b"//", b":/", b"s:", b"e:", b"--", b"- ", b" -", b"e_",
+        b"s_", b"_s", b"_t", b"_i", b"_a", b"_p", b"_k", b"_c", b"y_", b"i_", b"t_", b"d_", b"ps",
+        b"rd", b"od", b"do", b"ag", b"ot", b"oo", b"mo", b"xp", b"ex", b"mi", b"og", b"lo", b"pp",
+        b"n_", b"sc", b"_d", b"_n", b"_m", b"r_", b"a_", b"ir",
+    ];
+    // The most frequent of those, in prose and code alike.
+    const VERY_COMMON: &[&[u8; 2]] = &[
+        b"th", b"he", b"in", b"er", b"an", b"re", b"on", b"en", b"at", b"es", b"te", b"st", b"se",
+        b"de", b"co", b"ed", b"ou", b"//",
+    ];
+    let weight = if VERY_COMMON.iter().any(|p| **p == [a, b]) {
+        30
+    } else if COMMON.iter().any(|p| **p == [a, b]) {
+        10
+    } else {
+        1
+    };
+    byte_cost(a) * byte_cost(b) * weight
+}
+
+/// Relative frequency of a lowercase byte in source text (ASCII letters folded).
+fn byte_cost(b: u8) -> u32 {
+    match b {
+        b' ' | b'e' | b't' => 100,
+        b'a' | b'o' | b'i' | b'n' | b's' | b'r' => 80,
+        b'l' | b'c' | b'd' | b'u' | b'h' | b'p' | b'm' | b'\n' => 55,
+        b'_' | b'.' | b'"' | b'(' | b')' | b',' | b':' | b'=' | b'/' | b'-' | b'\t' => 45,
+        b'g' | b'f' | b'b' | b'y' | b'w' | b'\'' => 35,
+        b'k' | b'v' | b'0' | b'1' | b'2' | b'{' | b'}' => 25,
+        b'x' | b'j' | b'q' | b'z' | b'3'..=b'9' | b'[' | b']' | b'*' | b'#' | b'<' | b'>' => 12,
+        _ => 6,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn automaton_hits(keywords: &[String], data: &[u8]) -> Vec<KeywordHit> {
+        let automaton = aho_corasick::AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .build(keywords)
+            .unwrap_or_else(|e| panic!("automaton: {e}"));
+        let mut hits: Vec<KeywordHit> = automaton
+            .try_find_overlapping_iter(Input::new(data))
+            .unwrap_or_else(|e| panic!("overlapping: {e}"))
+            .map(|m| KeywordHit {
+                pattern: m.pattern().as_usize(),
+                start: m.start(),
+                end: m.end(),
+            })
+            .collect();
+        hits.sort_unstable_by_key(|h| (h.end, h.start, h.pattern));
+        hits
+    }
+
+    fn pair_hits(keywords: &[String], data: &[u8]) -> Vec<KeywordHit> {
+        let finder = KeywordFinder::new(keywords).unwrap_or_else(|e| panic!("finder: {e}"));
+        assert!(matches!(finder.imp, Imp::Pairs(_)));
+        let mut hits = Vec::new();
+        finder.find_all(data, &mut hits);
+        hits.sort_unstable_by_key(|h| (h.end, h.start, h.pattern));
+        hits
+    }
+
+    fn words(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn finds_overlapping_and_nested_keywords_in_any_case() {
+        let keywords = words(&[
+            "token",
+            "api_key",
+            "dd_api_key",
+            "key",
+            "q~",
+            "ke",
+            "http://",
+        ]);
+        let data = b"DD_API_KEY=1 Token tokentoken HTTP://x q~Q~ KeY\nk";
+        assert_eq!(pair_hits(&keywords, data), automaton_hits(&keywords, data));
+        assert!(!pair_hits(&keywords, data).is_empty());
+    }
+
+    #[test]
+    fn a_one_byte_keyword_falls_back_to_the_automaton() {
+        let finder = KeywordFinder::new(&words(&["a", "token"]));
+        assert!(finder.is_ok_and(|f| matches!(f.imp, Imp::Automaton(_))));
+    }
+
+    #[test]
+    fn agrees_with_the_automaton_on_the_builtin_keywords() {
+        let set = crate::RuleSet::builtin().unwrap_or_else(|e| panic!("builtin: {e}"));
+        let mut keywords: Vec<String> = Vec::new();
+        for rule in set.rules() {
+            for k in &rule.keywords {
+                if !keywords.contains(k) {
+                    keywords.push(k.clone());
+                }
+            }
+        }
+        // Every keyword, in both cases, glued together and cut at every length so
+        // that anchors fall on block edges and the buffer end.
+        let mut text = Vec::new();
+        for k in &keywords {
+            text.extend_from_slice(k.as_bytes());
+            text.extend_from_slice(k.to_ascii_uppercase().as_bytes());
+            text.push(b' ');
+        }
+        for cut in 0..40 {
+            let data = &text[cut..];
+            assert_eq!(pair_hits(&keywords, data), automaton_hits(&keywords, data));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn agrees_with_the_automaton_on_arbitrary_text(
+            data in proptest::collection::vec(
+                proptest::sample::select(b"tokenAPI_keyq~K-:/ \n\xff".to_vec()), 0..300),
+        ) {
+            let keywords = words(&["token", "api_key", "key", "q~", "-----begin", "http://", "to"]);
+            proptest::prop_assert_eq!(pair_hits(&keywords, &data), automaton_hits(&keywords, &data));
+        }
+    }
+}

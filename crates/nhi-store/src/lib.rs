@@ -1,8 +1,10 @@
 //! The inventory store: a backend-neutral trait and the embedded SQLite implementation.
 //!
 //! [`InventoryStore`] is what the CLI talks to. [`SqliteStore`] implements it over a
-//! single SQLite file (WAL mode, versioned migrations); a PostgreSQL backend will
-//! implement the same trait later.
+//! single SQLite file (WAL mode, versioned migrations; feature `sqlite`, on by default);
+//! `nhi-store-pg` implements the same trait over PostgreSQL. [`StoreDump`] moves every
+//! row from one backend to another, and the `conformance` feature holds the behavioural
+//! tests every backend must pass.
 //!
 //! Nothing stored here is a raw secret: the model types carry only keyed fingerprints and
 //! redacted previews, and the store persists exactly those.
@@ -17,10 +19,21 @@ use nhi_model::{
     ScanSummary, Severity,
 };
 
+pub mod backend;
+#[cfg(feature = "conformance")]
+pub mod conformance;
+mod dump;
 mod error;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 
+pub use dump::{
+    AlertDump, CheckpointDump, CodeownersDump, CollectionDump, ConsumerDump, CredentialDump,
+    DUMP_FORMAT, DUMP_TABLES, FindingDump, ImportMode, ScanDump, SightingDump, StoreDump,
+    SuppressionDump, copy_store,
+};
 pub use error::StoreError;
+#[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
 /// A place that keeps the inventory across scans.
@@ -89,6 +102,15 @@ pub trait InventoryStore {
 
     /// Stored alerts, newest first.
     fn alerts(&self, filter: &AlertFilter) -> Result<Vec<StoredAlert>, StoreError>;
+
+    /// Every row the store holds, read in one consistent snapshot, for moving it to
+    /// another backend (see [`StoreDump`]).
+    fn export_dump(&self) -> Result<StoreDump, StoreError>;
+
+    /// Loads `dump` in ONE transaction: all of it or, on any error, nothing. A store
+    /// holding any row is refused unless `mode` is [`ImportMode::Replace`], which deletes
+    /// what it holds in the same transaction.
+    fn import_dump(&mut self, dump: &StoreDump, mode: ImportMode) -> Result<(), StoreError>;
 }
 
 /// What [`InventoryStore::commit_monitor`] writes.

@@ -1,7 +1,9 @@
 //! The embedded SQLite backend.
 
-mod codec;
+mod dump;
 mod migrate;
+
+use crate::backend as codec;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -572,6 +574,18 @@ impl InventoryStore for SqliteStore {
             });
         }
         Ok(out)
+    }
+
+    fn export_dump(&self) -> Result<crate::StoreDump, StoreError> {
+        dump::export(&self.conn)
+    }
+
+    fn import_dump(
+        &mut self,
+        dump: &crate::StoreDump,
+        mode: crate::ImportMode,
+    ) -> Result<(), StoreError> {
+        dump::import(&mut self.conn, dump, mode)
     }
 
     fn codeowners(&self) -> Result<Vec<(String, String)>, StoreError> {

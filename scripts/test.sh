@@ -27,6 +27,13 @@ eval "$(scripts/moto.sh start)"
 export NHI_REQUIRE_MOTO=1
 trap 'scripts/moto.sh stop || true' EXIT
 
+# The PostgreSQL store is tested against a real server (Debian postgresql) in a temp
+# cluster on 127.0.0.1; NHI_REQUIRE_PG makes its tests fail rather than skip without it.
+echo "== starting postgresql"
+eval "$(scripts/pg.sh start)"
+export NHI_REQUIRE_PG=1
+trap 'scripts/moto.sh stop || true; scripts/pg.sh stop || true' EXIT
+
 echo "== cargo test"
 cargo test --workspace --no-fail-fast 2>&1 | tee "${CARGO_TARGET_DIR}/last-test.log"
 status=${PIPESTATUS[0]}

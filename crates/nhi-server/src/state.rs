@@ -4,15 +4,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use jiff::SignedDuration;
-use nhi_store::{InventoryStore, ServerStore, StoreError};
+use nhi_store::StoreError;
 
 use crate::auth::LoginLimiter;
 use crate::metrics::Metrics;
 use crate::problem::ApiError;
 
-/// A store the server can use: the inventory and the server's own tables.
-pub trait Backend: InventoryStore + ServerStore + Send {}
-impl<T: InventoryStore + ServerStore + Send> Backend for T {}
+pub use nhi_store::Backend;
 
 /// Opens a connection to the store. SQLite opens its file; PostgreSQL connects.
 pub type StoreFactory = Arc<dyn Fn() -> Result<Box<dyn Backend>, StoreError> + Send + Sync>;

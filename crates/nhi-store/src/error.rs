@@ -18,6 +18,7 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
+    #[cfg(feature = "sqlite")]
     #[error("cannot open the database {}: {source}", path.display())]
     Open {
         path: PathBuf,
@@ -27,6 +28,7 @@ pub enum StoreError {
     #[error("cannot put the database {} in WAL mode (SQLite reports journal_mode={mode}); is it on a network filesystem?", path.display())]
     JournalMode { path: PathBuf, mode: String },
 
+    #[cfg(feature = "sqlite")]
     #[error("database error while {context}: {source}")]
     Sqlite {
         context: &'static str,
@@ -80,13 +82,33 @@ pub enum StoreError {
 
     #[error("{what} {value} does not fit the database's integer range")]
     OutOfRange { what: &'static str, value: String },
+
+    /// An error from a backend other than SQLite (PostgreSQL: connecting, a query, a
+    /// transaction), kept as a boxed source so this crate does not depend on its driver.
+    #[error("{backend} error while {context}: {source}")]
+    Backend {
+        backend: &'static str,
+        context: &'static str,
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+
+    #[error(
+        "the target store is not empty ({table} has {rows} rows); refusing to load a dump into it \
+         unless told to replace what it holds"
+    )]
+    TargetNotEmpty { table: &'static str, rows: u64 },
+
+    #[error("the dump is in format {found}, but this build reads only format {known}")]
+    DumpFormat { found: u32, known: u32 },
 }
 
 /// Attaches what the store was doing to a bare SQLite error.
+#[cfg(feature = "sqlite")]
 pub(crate) trait Context<T> {
     fn context(self, context: &'static str) -> Result<T, StoreError>;
 }
 
+#[cfg(feature = "sqlite")]
 impl<T> Context<T> for Result<T, rusqlite::Error> {
     fn context(self, context: &'static str) -> Result<T, StoreError> {
         self.map_err(|source| StoreError::Sqlite { context, source })

@@ -1,8 +1,10 @@
 //! The inventory store: a backend-neutral trait and the embedded SQLite implementation.
 //!
 //! [`InventoryStore`] is what the CLI talks to. [`SqliteStore`] implements it over a
-//! single SQLite file (WAL mode, versioned migrations); a PostgreSQL backend will
-//! implement the same trait later.
+//! single SQLite file (WAL mode, versioned migrations; feature `sqlite`, on by default);
+//! `nhi-store-pg` implements the same trait over PostgreSQL. [`StoreDump`] moves every
+//! row from one backend to another, and the `conformance` feature holds the behavioural
+//! tests every backend must pass.
 //!
 //! Nothing stored here is a raw secret: the model types carry only keyed fingerprints and
 //! redacted previews, and the store persists exactly those.
@@ -17,17 +19,35 @@ use nhi_model::{
     ScanSummary, Severity,
 };
 
+pub mod backend;
+#[cfg(feature = "conformance")]
+pub mod conformance;
+#[cfg(feature = "conformance")]
+pub mod conformance_server;
+mod dump;
 mod error;
 mod server;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 
+pub use dump::{
+    AlertDump, CheckpointDump, CodeownersDump, CollectionDump, ConsumerDump, CredentialDump,
+    DUMP_FORMAT, DUMP_TABLES, FindingDump, ImportMode, ScanDump, SightingDump, StoreDump,
+    SuppressionDump, copy_store,
+};
 pub use error::StoreError;
 pub use server::{
     ApiTokenRow, AuditEntry, AuditFilter, FindingIndexRow, FindingQuery, IdentityIndexRow,
     IdentityQuery, IdentitySort, LocalUser, Page, Role, RunRow, RunStatus, ServerStore, SessionRow,
     SnapshotRow,
 };
+#[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
+
+/// A store with everything: the inventory and the server's tables. What the CLI and
+/// `nhi serve` hold, whichever backend `--db` picked.
+pub trait Backend: InventoryStore + ServerStore + Send {}
+impl<T: InventoryStore + ServerStore + Send> Backend for T {}
 
 /// A place that keeps the inventory across scans.
 ///
@@ -95,6 +115,15 @@ pub trait InventoryStore {
 
     /// Stored alerts, newest first.
     fn alerts(&self, filter: &AlertFilter) -> Result<Vec<StoredAlert>, StoreError>;
+
+    /// Every row the store holds, read in one consistent snapshot, for moving it to
+    /// another backend (see [`StoreDump`]).
+    fn export_dump(&self) -> Result<StoreDump, StoreError>;
+
+    /// Loads `dump` in ONE transaction: all of it or, on any error, nothing. A store
+    /// holding any row is refused unless `mode` is [`ImportMode::Replace`], which deletes
+    /// what it holds in the same transaction.
+    fn import_dump(&mut self, dump: &StoreDump, mode: ImportMode) -> Result<(), StoreError>;
 }
 
 /// What [`InventoryStore::commit_monitor`] writes.

@@ -6,7 +6,6 @@
 //! silently trusted.
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use sha2::{Digest, Sha256};
 
 use crate::error::{Context, StoreError};
 
@@ -50,18 +49,9 @@ pub(crate) fn latest_version() -> u32 {
     MIGRATIONS.last().map_or(0, |m| m.version)
 }
 
-/// Hex SHA-256 of the migration text with carriage returns removed, so a checkout with
-/// CRLF line endings (git autocrlf on Windows) computes the same checksum.
+/// The shared checksum (see [`crate::backend::migration_checksum`]).
 pub(crate) fn checksum(sql: &str) -> String {
-    let mut hasher = Sha256::new();
-    for chunk in sql.split('\r') {
-        hasher.update(chunk.as_bytes());
-    }
-    hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    crate::backend::migration_checksum(sql)
 }
 
 struct Applied {

@@ -1,8 +1,10 @@
 //! The embedded SQLite backend.
 
-mod codec;
+mod dump;
 mod migrate;
 mod server;
+
+use crate::backend as codec;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,7 +18,7 @@ use crate::{
     CredentialFilter, FindingFilter, InventoryStore, ScanOutcome, ScanRecord, ScanRow,
     StoredCredential, StoredFinding,
 };
-use codec::{Decoder, to_json};
+use codec::{Decoder, severity_rank, to_json};
 
 /// How long a writer waits for another process's lock before giving up. Scans are
 /// recorded in one short transaction, so a few seconds covers a concurrent `nhi scan`.
@@ -575,6 +577,18 @@ impl InventoryStore for SqliteStore {
         Ok(out)
     }
 
+    fn export_dump(&self) -> Result<crate::StoreDump, StoreError> {
+        dump::export(&self.conn)
+    }
+
+    fn import_dump(
+        &mut self,
+        dump: &crate::StoreDump,
+        mode: crate::ImportMode,
+    ) -> Result<(), StoreError> {
+        dump::import(&mut self.conn, dump, mode)
+    }
+
     fn codeowners(&self) -> Result<Vec<(String, String)>, StoreError> {
         const CONTEXT: &str = "reading CODEOWNERS";
         let mut stmt = self
@@ -1130,17 +1144,6 @@ fn resolve_unseen(
         what: "resolved credential count",
         value: resolved.to_string(),
     })
-}
-
-/// Severities as numbers, so SQL can filter "at least".
-fn severity_rank(severity: Severity) -> i64 {
-    match severity {
-        Severity::Info => 0,
-        Severity::Low => 1,
-        Severity::Medium => 2,
-        Severity::High => 3,
-        Severity::Critical => 4,
-    }
 }
 
 #[cfg(test)]

@@ -1,224 +1,210 @@
-//! [`ServerStore`] over SQLite.
+//! [`ServerStore`] over SQLite. Rows decode through the shared column structs in
+//! [`crate::backend`], as PostgreSQL's do.
 
 use jiff::Timestamp;
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 
 use super::SqliteStore;
-use super::codec::{Decoder, to_json};
+use crate::backend::{
+    AUDIT_COLUMNS, AuditColumns, FINDING_INDEX_COLUMNS, FindingIndexColumns, IDENTITY_COLUMNS,
+    IdentityColumns, RUN_COLUMNS, RunColumns, SESSION_COLUMNS, SNAPSHOT_COLUMNS, SessionColumns,
+    SnapshotColumns, TOKEN_COLUMNS, TokenColumns, USER_COLUMNS, UserColumns, count, identity_order,
+    identity_search_text, search_pattern, severity_rank, stored_count, to_json,
+};
 use crate::error::{Context, StoreError};
 use crate::server::{
     ApiTokenRow, AuditEntry, AuditFilter, FindingIndexRow, FindingQuery, IdentityIndexRow,
-    IdentityQuery, IdentitySort, LocalUser, Page, Role, RunRow, RunStatus, ServerStore, SessionRow,
-    SnapshotRow,
+    IdentityQuery, LocalUser, Page, RunRow, ServerStore, SessionRow, SnapshotRow,
 };
 
-fn role(decoder: &Decoder, column: &'static str, text: &str) -> Result<Role, StoreError> {
-    Role::parse(text).ok_or_else(|| decoder.corrupt(column, format!("unknown role {text:?}")))
-}
-
-fn from_epoch(decoder: &Decoder, column: &'static str, secs: i64) -> Result<Timestamp, StoreError> {
-    Timestamp::from_second(secs).map_err(|e| decoder.corrupt(column, e.to_string()))
-}
-
-/// `LIKE` pattern for a substring, with the wildcards in the needle taken literally.
-fn like_pattern(needle: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in needle.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
-fn count(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
-}
-
-fn token_of(row: &Row<'_>) -> rusqlite::Result<[Option<String>; 9]> {
-    let mut out: [Option<String>; 9] = Default::default();
-    for (i, slot) in out.iter_mut().enumerate() {
-        *slot = if i == 6 {
-            row.get::<_, Option<i64>>(i)?.map(|n| n.to_string())
-        } else {
-            row.get(i)?
-        };
-    }
-    Ok(out)
-}
-
-fn decode_token(raw: [Option<String>; 9]) -> Result<ApiTokenRow, StoreError> {
-    let [
-        id,
-        name,
-        role_text,
-        hash,
-        created,
-        by,
-        expires,
-        revoked,
-        used,
-    ] = raw;
-    let id = id.unwrap_or_default();
-    let d = Decoder::new("api_tokens", id.clone());
-    let expires: i64 = expires
-        .unwrap_or_default()
-        .parse()
-        .map_err(|_| d.corrupt("expires_epoch", "not an integer"))?;
-    Ok(ApiTokenRow {
-        role: role(&d, "role", role_text.as_deref().unwrap_or_default())?,
-        name: name.unwrap_or_default(),
-        secret_sha256: hash.unwrap_or_default(),
-        created_at: d.timestamp("created_at", created.as_deref().unwrap_or_default())?,
-        created_by: by.unwrap_or_default(),
-        expires_at: from_epoch(&d, "expires_epoch", expires)?,
-        revoked_at: d.optional_timestamp("revoked_at", revoked.as_deref())?,
-        last_used_at: d.optional_timestamp("last_used_at", used.as_deref())?,
-        id,
+fn token_of(r: &Row<'_>) -> rusqlite::Result<TokenColumns> {
+    Ok(TokenColumns {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        role: r.get(2)?,
+        secret_sha256: r.get(3)?,
+        created_at: r.get(4)?,
+        created_by: r.get(5)?,
+        expires_epoch: r.get(6)?,
+        revoked_at: r.get(7)?,
+        last_used_at: r.get(8)?,
     })
 }
 
-const TOKEN_COLUMNS: &str = "id, name, role, secret_sha256, created_at, created_by, expires_epoch, revoked_at, last_used_at";
-
-const IDENTITY_COLUMNS: &str = "id, provider, kind, name, display, environment, owner, privilege_tier, \
-     risk_score, risk_tier, status, last_used_epoch, credentials, findings_open, body";
-
-fn identity_of(row: &Row<'_>) -> rusqlite::Result<(Vec<String>, [Option<i64>; 4])> {
-    let mut text = Vec::with_capacity(11);
-    for i in [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 14] {
-        text.push(row.get::<_, String>(i)?);
-    }
-    Ok((
-        text,
-        [row.get(8)?, row.get(11)?, row.get(12)?, row.get(13)?],
-    ))
-}
-
-fn decode_identity(
-    (text, numbers): (Vec<String>, [Option<i64>; 4]),
-) -> Result<IdentityIndexRow, StoreError> {
-    let mut text = text.into_iter();
-    let mut next = || text.next().unwrap_or_default();
-    let (id, provider, kind, name, display, environment, owner, privilege_tier) = (
-        next(),
-        next(),
-        next(),
-        next(),
-        next(),
-        next(),
-        next(),
-        next(),
-    );
-    let (risk_tier, status, body) = (next(), next(), next());
-    let d = Decoder::new("identity_index", id.clone());
-    let small = |column: &'static str, n: Option<i64>| {
-        u32::try_from(n.unwrap_or(0)).map_err(|_| d.corrupt(column, "out of range"))
-    };
-    Ok(IdentityIndexRow {
-        risk_score: small("risk_score", numbers[0])?,
-        last_used: numbers[1]
-            .map(|s| from_epoch(&d, "last_used_epoch", s))
-            .transpose()?,
-        credentials: small("credentials", numbers[2])?,
-        findings_open: small("findings_open", numbers[3])?,
-        id,
-        provider,
-        kind,
-        name,
-        display,
-        environment,
-        owner,
-        privilege_tier,
-        risk_tier,
-        status,
-        body,
+fn user_of(r: &Row<'_>) -> rusqlite::Result<UserColumns> {
+    Ok(UserColumns {
+        name: r.get(0)?,
+        password_hash: r.get(1)?,
+        role: r.get(2)?,
+        created_at: r.get(3)?,
     })
 }
 
-const FINDING_COLUMNS: &str =
-    "id, source, rule, title, severity, owasp, subject, subject_name, status, body";
-
-fn finding_of(row: &Row<'_>) -> rusqlite::Result<Vec<String>> {
-    (0..10).map(|i| row.get::<_, String>(i)).collect()
-}
-
-fn decode_finding(text: Vec<String>) -> Result<FindingIndexRow, StoreError> {
-    let mut text = text.into_iter();
-    let mut next = || text.next().unwrap_or_default();
-    let (id, source, rule, title, severity) = (next(), next(), next(), next(), next());
-    let (owasp, subject, subject_name, status, body) = (next(), next(), next(), next(), next());
-    let d = Decoder::new("finding_index", id.clone());
-    Ok(FindingIndexRow {
-        severity: d.enumeration("severity", &severity)?,
-        id,
-        source,
-        rule,
-        title,
-        owasp,
-        subject,
-        subject_name,
-        status,
-        body,
+fn session_of(r: &Row<'_>) -> rusqlite::Result<SessionColumns> {
+    Ok(SessionColumns {
+        id_sha256: r.get(0)?,
+        subject: r.get(1)?,
+        role: r.get(2)?,
+        csrf_token: r.get(3)?,
+        created_at: r.get(4)?,
+        expires_epoch: r.get(5)?,
     })
 }
 
-fn run_of(row: &Row<'_>) -> rusqlite::Result<(Vec<Option<String>>, [i64; 5])> {
-    Ok((
-        vec![
-            row.get(1)?,
-            row.get(2)?,
-            row.get(4)?,
-            row.get(5)?,
-            row.get(6)?,
-            row.get(10)?,
-        ],
-        [
-            row.get(0)?,
-            row.get(3)?,
-            row.get(7)?,
-            row.get(8)?,
-            row.get(9)?,
-        ],
-    ))
-}
-
-fn decode_run((text, numbers): (Vec<Option<String>>, [i64; 5])) -> Result<RunRow, StoreError> {
-    let [id, attempt, identities, credentials, findings] = numbers;
-    let mut text = text.into_iter();
-    let mut next = || text.next().flatten();
-    let (job, trigger, started, finished, status, errors) =
-        (next(), next(), next(), next(), next(), next());
-    let d = Decoder::new("collection_runs", id.to_string());
-    let status_text = status.unwrap_or_default();
-    Ok(RunRow {
-        id,
-        job: job.unwrap_or_default(),
-        trigger: trigger.unwrap_or_default(),
-        attempt: u32::try_from(attempt).map_err(|_| d.corrupt("attempt", "out of range"))?,
-        started_at: d.timestamp("started_at", started.as_deref().unwrap_or_default())?,
-        finished_at: d.optional_timestamp("finished_at", finished.as_deref())?,
-        status: RunStatus::parse(&status_text)
-            .ok_or_else(|| d.corrupt("status", format!("unknown status {status_text:?}")))?,
-        identities: count(identities),
-        credentials: count(credentials),
-        findings: count(findings),
-        errors: d.json("errors", errors.as_deref().unwrap_or("[]"))?,
+fn audit_of(r: &Row<'_>) -> rusqlite::Result<AuditColumns> {
+    Ok(AuditColumns {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        role: r.get(3)?,
+        action: r.get(4)?,
+        target: r.get(5)?,
+        outcome: r.get(6)?,
+        source_ip: r.get(7)?,
+        detail: r.get(8)?,
     })
 }
 
-const RUN_COLUMNS: &str = "id, job, trigger_kind, attempt, started_at, finished_at, status, \
-     identities, credentials, findings, errors";
+fn run_of(r: &Row<'_>) -> rusqlite::Result<RunColumns> {
+    Ok(RunColumns {
+        id: r.get(0)?,
+        job: r.get(1)?,
+        trigger: r.get(2)?,
+        attempt: r.get(3)?,
+        started_at: r.get(4)?,
+        finished_at: r.get(5)?,
+        status: r.get(6)?,
+        identities: r.get(7)?,
+        credentials: r.get(8)?,
+        findings: r.get(9)?,
+        errors: r.get(10)?,
+    })
+}
+
+fn identity_of(r: &Row<'_>) -> rusqlite::Result<IdentityColumns> {
+    Ok(IdentityColumns {
+        id: r.get(0)?,
+        provider: r.get(1)?,
+        kind: r.get(2)?,
+        name: r.get(3)?,
+        display: r.get(4)?,
+        environment: r.get(5)?,
+        owner: r.get(6)?,
+        privilege_tier: r.get(7)?,
+        risk_score: r.get(8)?,
+        risk_tier: r.get(9)?,
+        status: r.get(10)?,
+        last_used_epoch: r.get(11)?,
+        credentials: r.get(12)?,
+        findings_open: r.get(13)?,
+        body: r.get(14)?,
+    })
+}
+
+fn finding_of(r: &Row<'_>) -> rusqlite::Result<FindingIndexColumns> {
+    Ok(FindingIndexColumns {
+        id: r.get(0)?,
+        source: r.get(1)?,
+        rule: r.get(2)?,
+        title: r.get(3)?,
+        severity: r.get(4)?,
+        owasp: r.get(5)?,
+        subject: r.get(6)?,
+        subject_name: r.get(7)?,
+        status: r.get(8)?,
+        body: r.get(9)?,
+    })
+}
+
+fn snapshot_of(r: &Row<'_>) -> rusqlite::Result<SnapshotColumns> {
+    Ok(SnapshotColumns {
+        id: r.get(0)?,
+        built_at: r.get(1)?,
+        identities: r.get(2)?,
+        credentials: r.get(3)?,
+        findings_open: r.get(4)?,
+        summary: r.get(5)?,
+    })
+}
+
+fn text(value: &Option<String>) -> Value {
+    value.clone().map_or(Value::Null, Value::Text)
+}
 
 impl SqliteStore {
-    fn total(&self, sql: &str, args: &[Value], context: &'static str) -> Result<u64, StoreError> {
+    /// Rows of one query, each read by `read` and decoded by `decode`.
+    fn rows<C, T>(
+        &self,
+        sql: &str,
+        args: &[Value],
+        context: &'static str,
+        read: fn(&Row<'_>) -> rusqlite::Result<C>,
+        decode: fn(C) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.conn.prepare(sql).context(context)?;
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), read)
+            .context(context)?;
+        rows.map(|row| decode(row.context(context)?)).collect()
+    }
+
+    /// At most one row of a query.
+    fn row<C, T>(
+        &self,
+        sql: &str,
+        key: &str,
+        context: &'static str,
+        read: fn(&Row<'_>) -> rusqlite::Result<C>,
+        decode: fn(C) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        self.conn
+            .query_row(sql, [key], read)
+            .optional()
+            .context(context)?
+            .map(decode)
+            .transpose()
+    }
+
+    /// One page: how many rows `FROM {from} {filter}` has, and `limit` of them from
+    /// `offset` in `order`. The filter's parameters are `?1..?n`; the page's are the two
+    /// after them.
+    #[allow(clippy::too_many_arguments)]
+    fn page<C, T>(
+        &self,
+        (columns, from, filter, order): (&str, &str, &str, &str),
+        args: Vec<Value>,
+        (limit, offset): (usize, usize),
+        context: &'static str,
+        read: fn(&Row<'_>) -> rusqlite::Result<C>,
+        decode: fn(C) -> Result<T, StoreError>,
+    ) -> Result<Page<T>, StoreError> {
         let n: i64 = self
             .conn
-            .query_row(sql, params_from_iter(args.iter()), |row| row.get(0))
+            .query_row(
+                &format!("SELECT count(*) FROM {from} {filter}"),
+                params_from_iter(args.iter()),
+                |row| row.get(0),
+            )
             .context(context)?;
-        Ok(count(n))
+        let (limit_at, offset_at) = (args.len() + 1, args.len() + 2);
+        let mut paged = args;
+        paged.push(Value::Integer(stored_count(limit as u64)));
+        paged.push(Value::Integer(stored_count(offset as u64)));
+        let items = self.rows(
+            &format!(
+                "SELECT {columns} FROM {from} {filter} ORDER BY {order}
+                 LIMIT ?{limit_at} OFFSET ?{offset_at}"
+            ),
+            &paged,
+            context,
+            read,
+            decode,
+        )?;
+        Ok(Page {
+            items,
+            total: count(n),
+        })
     }
 }
 
@@ -226,9 +212,10 @@ impl ServerStore for SqliteStore {
     fn insert_api_token(&mut self, token: &ApiTokenRow) -> Result<(), StoreError> {
         self.conn
             .execute(
-                "INSERT INTO api_tokens (id, name, role, secret_sha256, created_at, created_by,
-                     expires_epoch, revoked_at, last_used_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                &format!(
+                    "INSERT INTO api_tokens ({TOKEN_COLUMNS})
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                ),
                 params![
                     token.id,
                     token.name,
@@ -246,28 +233,23 @@ impl ServerStore for SqliteStore {
     }
 
     fn api_token(&self, id: &str) -> Result<Option<ApiTokenRow>, StoreError> {
-        self.conn
-            .query_row(
-                &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = ?1"),
-                [id],
-                token_of,
-            )
-            .optional()
-            .context("reading an API token")?
-            .map(decode_token)
-            .transpose()
+        self.row(
+            &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = ?1"),
+            id,
+            "reading an API token",
+            token_of,
+            TokenColumns::decode,
+        )
     }
 
     fn api_tokens(&self) -> Result<Vec<ApiTokenRow>, StoreError> {
-        const CONTEXT: &str = "listing API tokens";
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at DESC, id"
-            ))
-            .context(CONTEXT)?;
-        let rows = stmt.query_map([], token_of).context(CONTEXT)?;
-        rows.map(|r| decode_token(r.context(CONTEXT)?)).collect()
+        self.rows(
+            &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at DESC, id"),
+            &[],
+            "listing API tokens",
+            token_of,
+            TokenColumns::decode,
+        )
     }
 
     fn revoke_api_token(&mut self, id: &str, at: Timestamp) -> Result<bool, StoreError> {
@@ -294,10 +276,11 @@ impl ServerStore for SqliteStore {
     fn upsert_local_user(&mut self, user: &LocalUser) -> Result<(), StoreError> {
         self.conn
             .execute(
-                "INSERT INTO local_users (name, password_hash, role, created_at)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash,
-                     role = excluded.role",
+                &format!(
+                    "INSERT INTO local_users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash,
+                         role = excluded.role"
+                ),
                 params![
                     user.name,
                     user.password_hash,
@@ -310,39 +293,21 @@ impl ServerStore for SqliteStore {
     }
 
     fn local_user(&self, name: &str) -> Result<Option<LocalUser>, StoreError> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT name, password_hash, role, created_at FROM local_users WHERE name = ?1",
-                [name],
-                |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, String>(3)?,
-                    ))
-                },
-            )
-            .optional()
-            .context("reading a local user")?;
-        row.map(|(name, password_hash, role_text, created)| {
-            let d = Decoder::new("local_users", name.clone());
-            Ok(LocalUser {
-                role: role(&d, "role", &role_text)?,
-                created_at: d.timestamp("created_at", &created)?,
-                name,
-                password_hash,
-            })
-        })
-        .transpose()
+        self.row(
+            &format!("SELECT {USER_COLUMNS} FROM local_users WHERE name = ?1"),
+            name,
+            "reading a local user",
+            user_of,
+            UserColumns::decode,
+        )
     }
 
     fn insert_session(&mut self, session: &SessionRow) -> Result<(), StoreError> {
         self.conn
             .execute(
-                "INSERT INTO sessions (id_sha256, subject, role, csrf_token, created_at, expires_epoch)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                &format!(
+                    "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                ),
                 params![
                     session.id_sha256,
                     session.subject,
@@ -357,39 +322,13 @@ impl ServerStore for SqliteStore {
     }
 
     fn session(&self, id_sha256: &str) -> Result<Option<SessionRow>, StoreError> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT id_sha256, subject, role, csrf_token, created_at, expires_epoch
-                 FROM sessions WHERE id_sha256 = ?1",
-                [id_sha256],
-                |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, String>(4)?,
-                        row.get::<_, i64>(5)?,
-                    ))
-                },
-            )
-            .optional()
-            .context("reading a session")?;
-        row.map(
-            |(id_sha256, subject, role_text, csrf_token, created, expires)| {
-                let d = Decoder::new("sessions", subject.clone());
-                Ok(SessionRow {
-                    role: role(&d, "role", &role_text)?,
-                    created_at: d.timestamp("created_at", &created)?,
-                    expires_at: from_epoch(&d, "expires_epoch", expires)?,
-                    id_sha256,
-                    subject,
-                    csrf_token,
-                })
-            },
+        self.row(
+            &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id_sha256 = ?1"),
+            id_sha256,
+            "reading a session",
+            session_of,
+            SessionColumns::decode,
         )
-        .transpose()
     }
 
     fn delete_session(&mut self, id_sha256: &str) -> Result<(), StoreError> {
@@ -432,66 +371,27 @@ impl ServerStore for SqliteStore {
     }
 
     fn audit_log(&self, filter: &AuditFilter) -> Result<Page<AuditEntry>, StoreError> {
-        const CONTEXT: &str = "reading the audit log";
-        const WHERE: &str = "WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action = ?2)
-               AND (?3 IS NULL OR at_epoch >= ?3)";
         let args = vec![
-            filter.actor.clone().map_or(Value::Null, Value::Text),
-            filter.action.clone().map_or(Value::Null, Value::Text),
+            text(&filter.actor),
+            text(&filter.action),
             filter
                 .since
                 .map_or(Value::Null, |t| Value::Integer(t.as_second())),
         ];
-        let total = self.total(
-            &format!("SELECT count(*) FROM audit_log {WHERE}"),
-            &args,
-            CONTEXT,
-        )?;
-        let mut paged = args.clone();
-        paged.push(Value::Integer(filter.limit as i64));
-        paged.push(Value::Integer(filter.offset as i64));
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "SELECT id, at, actor, role, action, target, outcome, source_ip, detail
-                 FROM audit_log {WHERE} ORDER BY id DESC LIMIT ?4 OFFSET ?5"
-            ))
-            .context(CONTEXT)?;
-        let rows = stmt
-            .query_map(params_from_iter(paged.iter()), |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    [
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, String>(4)?,
-                        row.get::<_, String>(5)?,
-                        row.get::<_, String>(6)?,
-                        row.get::<_, String>(8)?,
-                    ],
-                    row.get::<_, Option<String>>(7)?,
-                ))
-            })
-            .context(CONTEXT)?;
-        let mut items = Vec::new();
-        for row in rows {
-            let (id, [at, actor, role, action, target, outcome, detail], source_ip) =
-                row.context(CONTEXT)?;
-            let d = Decoder::new("audit_log", id.to_string());
-            items.push(AuditEntry {
-                id,
-                at: d.timestamp("at", &at)?,
-                actor,
-                role,
-                action,
-                target,
-                outcome,
-                source_ip,
-                detail: d.json("detail", &detail)?,
-            });
-        }
-        Ok(Page { items, total })
+        self.page(
+            (
+                AUDIT_COLUMNS,
+                "audit_log",
+                "WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action = ?2)
+                   AND (?3 IS NULL OR at_epoch >= ?3)",
+                "id DESC",
+            ),
+            args,
+            (filter.limit, filter.offset),
+            "reading the audit log",
+            audit_of,
+            AuditColumns::decode,
+        )
     }
 
     fn start_run(
@@ -512,7 +412,6 @@ impl ServerStore for SqliteStore {
     }
 
     fn finish_run(&mut self, run: &RunRow) -> Result<(), StoreError> {
-        let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         self.conn
             .execute(
                 "UPDATE collection_runs SET finished_at = ?2, status = ?3, identities = ?4,
@@ -522,9 +421,9 @@ impl ServerStore for SqliteStore {
                     run.id,
                     run.finished_at.map(|t| t.to_string()),
                     run.status.as_str(),
-                    as_i64(run.identities),
-                    as_i64(run.credentials),
-                    as_i64(run.findings),
+                    stored_count(run.identities),
+                    stored_count(run.credentials),
+                    stored_count(run.findings),
                     to_json("a run's errors", &run.errors)?,
                 ],
             )
@@ -533,21 +432,14 @@ impl ServerStore for SqliteStore {
     }
 
     fn runs(&self, limit: usize, offset: usize) -> Result<Page<RunRow>, StoreError> {
-        const CONTEXT: &str = "listing collection runs";
-        let total = self.total("SELECT count(*) FROM collection_runs", &[], CONTEXT)?;
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "SELECT {RUN_COLUMNS} FROM collection_runs ORDER BY id DESC LIMIT ?1 OFFSET ?2"
-            ))
-            .context(CONTEXT)?;
-        let rows = stmt
-            .query_map(params![limit as i64, offset as i64], run_of)
-            .context(CONTEXT)?;
-        let items = rows
-            .map(|r| decode_run(r.context(CONTEXT)?))
-            .collect::<Result<_, _>>()?;
-        Ok(Page { items, total })
+        self.page(
+            (RUN_COLUMNS, "collection_runs", "", "id DESC"),
+            Vec::new(),
+            (limit, offset),
+            "listing collection runs",
+            run_of,
+            RunColumns::decode,
+        )
     }
 
     fn try_acquire_lease(
@@ -607,8 +499,6 @@ impl ServerStore for SqliteStore {
                 ))
                 .context(CONTEXT)?;
             for row in identities {
-                let search =
-                    format!("{} {} {} {}", row.id, row.name, row.display, row.owner).to_lowercase();
                 insert
                     .execute(params![
                         row.id,
@@ -626,13 +516,13 @@ impl ServerStore for SqliteStore {
                         row.credentials,
                         row.findings_open,
                         row.body,
-                        search,
+                        identity_search_text(row),
                     ])
                     .context(CONTEXT)?;
             }
             let mut insert = tx
                 .prepare(&format!(
-                    "INSERT INTO finding_index ({FINDING_COLUMNS}, severity_rank)
+                    "INSERT INTO finding_index ({FINDING_INDEX_COLUMNS}, severity_rank)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
                 ))
                 .context(CONTEXT)?;
@@ -649,19 +539,18 @@ impl ServerStore for SqliteStore {
                         row.subject_name,
                         row.status,
                         row.body,
-                        super::severity_rank(row.severity),
+                        severity_rank(row.severity),
                     ])
                     .context(CONTEXT)?;
             }
-            let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
             tx.execute(
                 "INSERT INTO snapshots (built_at, identities, credentials, findings_open, summary)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
                     snapshot.built_at.to_string(),
-                    as_i64(snapshot.identities),
-                    as_i64(snapshot.credentials),
-                    as_i64(snapshot.findings_open),
+                    stored_count(snapshot.identities),
+                    stored_count(snapshot.credentials),
+                    stored_count(snapshot.findings_open),
                     snapshot.summary,
                 ],
             )
@@ -671,125 +560,76 @@ impl ServerStore for SqliteStore {
     }
 
     fn identity_page(&self, query: &IdentityQuery) -> Result<Page<IdentityIndexRow>, StoreError> {
-        const CONTEXT: &str = "listing identities";
-        let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
         let args = vec![
             text(&query.provider),
             text(&query.kind),
             text(&query.risk_tier),
             text(&query.privilege_tier),
             text(&query.owner),
-            query
-                .search
-                .as_deref()
-                .filter(|s| !s.trim().is_empty())
-                .map_or(Value::Null, |s| Value::Text(like_pattern(s.trim()))),
+            text(&search_pattern(query.search.as_deref())),
         ];
-        const WHERE: &str = "WHERE (?1 IS NULL OR provider = ?1) AND (?2 IS NULL OR kind = ?2)
-               AND (?3 IS NULL OR risk_tier = ?3) AND (?4 IS NULL OR privilege_tier = ?4)
-               AND (?5 IS NULL OR owner = ?5) AND (?6 IS NULL OR search LIKE ?6 ESCAPE '\\')";
-        let total = self.total(
-            &format!("SELECT count(*) FROM identity_index {WHERE}"),
-            &args,
-            CONTEXT,
-        )?;
-        // The column names come from this fixed table, never from the request.
-        let direction = if query.descending { "DESC" } else { "ASC" };
-        let order = match query.sort {
-            IdentitySort::Risk => format!("risk_score {direction}, id"),
-            IdentitySort::Name => format!("name {direction}, id"),
-            IdentitySort::Provider => format!("provider {direction}, kind, name, id"),
-            IdentitySort::LastUsed => {
-                format!("last_used_epoch IS NULL, last_used_epoch {direction}, id")
-            }
-            IdentitySort::Findings => format!("findings_open {direction}, risk_score DESC, id"),
-        };
-        let mut paged = args;
-        paged.push(Value::Integer(query.limit as i64));
-        paged.push(Value::Integer(query.offset as i64));
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "SELECT {IDENTITY_COLUMNS} FROM identity_index {WHERE}
-                 ORDER BY {order} LIMIT ?7 OFFSET ?8"
-            ))
-            .context(CONTEXT)?;
-        let rows = stmt
-            .query_map(params_from_iter(paged.iter()), identity_of)
-            .context(CONTEXT)?;
-        let items = rows
-            .map(|r| decode_identity(r.context(CONTEXT)?))
-            .collect::<Result<_, _>>()?;
-        Ok(Page { items, total })
+        self.page(
+            (
+                IDENTITY_COLUMNS,
+                "identity_index",
+                "WHERE (?1 IS NULL OR provider = ?1) AND (?2 IS NULL OR kind = ?2)
+                   AND (?3 IS NULL OR risk_tier = ?3) AND (?4 IS NULL OR privilege_tier = ?4)
+                   AND (?5 IS NULL OR owner = ?5) AND (?6 IS NULL OR search LIKE ?6 ESCAPE '\\')",
+                &identity_order(query, ""),
+            ),
+            args,
+            (query.limit, query.offset),
+            "listing identities",
+            identity_of,
+            IdentityColumns::decode,
+        )
     }
 
     fn identity_row(&self, id: &str) -> Result<Option<IdentityIndexRow>, StoreError> {
-        self.conn
-            .query_row(
-                &format!("SELECT {IDENTITY_COLUMNS} FROM identity_index WHERE id = ?1"),
-                [id],
-                identity_of,
-            )
-            .optional()
-            .context("reading an identity")?
-            .map(decode_identity)
-            .transpose()
+        self.row(
+            &format!("SELECT {IDENTITY_COLUMNS} FROM identity_index WHERE id = ?1"),
+            id,
+            "reading an identity",
+            identity_of,
+            IdentityColumns::decode,
+        )
     }
 
     fn finding_page(&self, query: &FindingQuery) -> Result<Page<FindingIndexRow>, StoreError> {
-        const CONTEXT: &str = "listing findings";
-        let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
         let args = vec![
-            Value::Integer(query.min_severity.map_or(0, super::severity_rank)),
+            Value::Integer(query.min_severity.map_or(0, severity_rank)),
             text(&query.owasp),
             text(&query.status),
             text(&query.subject),
             text(&query.rule),
-            query
-                .search
-                .as_deref()
-                .filter(|s| !s.trim().is_empty())
-                .map_or(Value::Null, |s| Value::Text(like_pattern(s.trim()))),
+            text(&search_pattern(query.search.as_deref())),
         ];
-        const WHERE: &str = "WHERE severity_rank >= ?1 AND (?2 IS NULL OR owasp = ?2)
-               AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR subject = ?4)
-               AND (?5 IS NULL OR rule = ?5)
-               AND (?6 IS NULL OR lower(title || ' ' || subject_name || ' ' || rule) LIKE ?6 ESCAPE '\\')";
-        let total = self.total(
-            &format!("SELECT count(*) FROM finding_index {WHERE}"),
-            &args,
-            CONTEXT,
-        )?;
-        let mut paged = args;
-        paged.push(Value::Integer(query.limit as i64));
-        paged.push(Value::Integer(query.offset as i64));
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "SELECT {FINDING_COLUMNS} FROM finding_index {WHERE}
-                 ORDER BY severity_rank DESC, id LIMIT ?7 OFFSET ?8"
-            ))
-            .context(CONTEXT)?;
-        let rows = stmt
-            .query_map(params_from_iter(paged.iter()), finding_of)
-            .context(CONTEXT)?;
-        let items = rows
-            .map(|r| decode_finding(r.context(CONTEXT)?))
-            .collect::<Result<_, _>>()?;
-        Ok(Page { items, total })
+        self.page(
+            (
+                FINDING_INDEX_COLUMNS,
+                "finding_index",
+                "WHERE severity_rank >= ?1 AND (?2 IS NULL OR owasp = ?2)
+                   AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR subject = ?4)
+                   AND (?5 IS NULL OR rule = ?5)
+                   AND (?6 IS NULL OR lower(title || ' ' || subject_name || ' ' || rule) LIKE ?6 ESCAPE '\\')",
+                "severity_rank DESC, id",
+            ),
+            args,
+            (query.limit, query.offset),
+            "listing findings",
+            finding_of,
+            FindingIndexColumns::decode,
+        )
     }
 
     fn finding_row(&self, id: &str) -> Result<Option<FindingIndexRow>, StoreError> {
-        self.conn
-            .query_row(
-                &format!("SELECT {FINDING_COLUMNS} FROM finding_index WHERE id = ?1"),
-                [id],
-                finding_of,
-            )
-            .optional()
-            .context("reading a finding")?
-            .map(decode_finding)
-            .transpose()
+        self.row(
+            &format!("SELECT {FINDING_INDEX_COLUMNS} FROM finding_index WHERE id = ?1"),
+            id,
+            "reading a finding",
+            finding_of,
+            FindingIndexColumns::decode,
+        )
     }
 
     fn set_finding_status(
@@ -811,74 +651,43 @@ impl ServerStore for SqliteStore {
 
     fn owners(&self, limit: usize, offset: usize) -> Result<Page<(String, u64, u64)>, StoreError> {
         const CONTEXT: &str = "listing owners";
-        let total = self.total(
-            "SELECT count(DISTINCT owner) FROM identity_index",
-            &[],
-            CONTEXT,
-        )?;
-        let mut stmt = self
+        fn owner_of(r: &Row<'_>) -> rusqlite::Result<(String, i64, i64)> {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        }
+        let n: i64 = self
             .conn
-            .prepare(
-                "SELECT owner, count(*),
-                        sum(CASE WHEN risk_tier IN ('high', 'critical') THEN 1 ELSE 0 END)
-                 FROM identity_index GROUP BY owner
-                 ORDER BY count(*) DESC, owner LIMIT ?1 OFFSET ?2",
+            .query_row(
+                "SELECT count(DISTINCT owner) FROM identity_index",
+                [],
+                |r| r.get(0),
             )
             .context(CONTEXT)?;
-        let rows = stmt
-            .query_map(params![limit as i64, offset as i64], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, i64>(2)?,
-                ))
-            })
-            .context(CONTEXT)?;
-        let mut items = Vec::new();
-        for row in rows {
-            let (owner, n, high) = row.context(CONTEXT)?;
-            items.push((owner, count(n), count(high)));
-        }
-        Ok(Page { items, total })
+        let items = self.rows(
+            "SELECT owner, count(*),
+                    sum(CASE WHEN risk_tier IN ('high', 'critical') THEN 1 ELSE 0 END)
+             FROM identity_index GROUP BY owner
+             ORDER BY count(*) DESC, owner LIMIT ?1 OFFSET ?2",
+            &[
+                Value::Integer(stored_count(limit as u64)),
+                Value::Integer(stored_count(offset as u64)),
+            ],
+            CONTEXT,
+            owner_of,
+            |(owner, n, high)| Ok((owner, count(n), count(high))),
+        )?;
+        Ok(Page {
+            items,
+            total: count(n),
+        })
     }
 
     fn snapshots(&self, limit: usize) -> Result<Vec<SnapshotRow>, StoreError> {
-        const CONTEXT: &str = "reading snapshots";
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, built_at, identities, credentials, findings_open, summary
-                 FROM snapshots ORDER BY id DESC LIMIT ?1",
-            )
-            .context(CONTEXT)?;
-        let rows = stmt
-            .query_map([limit as i64], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    [
-                        row.get::<_, i64>(2)?,
-                        row.get::<_, i64>(3)?,
-                        row.get::<_, i64>(4)?,
-                    ],
-                    row.get::<_, String>(5)?,
-                ))
-            })
-            .context(CONTEXT)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, built, [identities, credentials, findings_open], summary) =
-                row.context(CONTEXT)?;
-            let d = Decoder::new("snapshots", id.to_string());
-            out.push(SnapshotRow {
-                id,
-                built_at: d.timestamp("built_at", &built)?,
-                identities: count(identities),
-                credentials: count(credentials),
-                findings_open: count(findings_open),
-                summary,
-            });
-        }
-        Ok(out)
+        self.rows(
+            &format!("SELECT {SNAPSHOT_COLUMNS} FROM snapshots ORDER BY id DESC LIMIT ?1"),
+            &[Value::Integer(stored_count(limit as u64))],
+            "reading snapshots",
+            snapshot_of,
+            SnapshotColumns::decode,
+        )
     }
 }

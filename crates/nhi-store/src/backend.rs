@@ -1,8 +1,13 @@
-//! Turning raw column values back into model types.
+//! What every backend shares: turning raw column values back into model types, and the
+//! migration checksum.
 //!
-//! Rows are first read into plain structs of SQL values (inside rusqlite's closures, which
-//! can only fail with rusqlite errors), then decoded here, where a bad value becomes a
+//! Backends store the same text for the same value (enum `as_str()` names, RFC 3339
+//! times, JSON text), so one decoder serves all of them. Rows are first read into plain
+//! structs of column values (inside a driver's row accessors, which can only fail with the
+//! driver's errors), then decoded here, where a bad value becomes a
 //! [`StoreError::Corrupt`] naming its table, column and row instead of a panic.
+//!
+//! Public for backend crates (such as `nhi-store-pg`); not a stable API for anyone else.
 
 use std::str::FromStr;
 
@@ -11,32 +16,48 @@ use nhi_model::{
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
 
 use crate::error::StoreError;
 use crate::{StoredCredential, StoredFinding};
 
-pub(crate) fn to_json<T: Serialize + ?Sized>(
-    what: &'static str,
-    value: &T,
-) -> Result<String, StoreError> {
+mod server_rows;
+pub use server_rows::*;
+
+/// Hex SHA-256 of a migration's text with carriage returns removed, so a checkout with
+/// CRLF line endings (git autocrlf on Windows) computes the same checksum. Every backend
+/// records this in its `schema_migrations`.
+pub fn migration_checksum(sql: &str) -> String {
+    let mut hasher = Sha256::new();
+    for chunk in sql.split('\r') {
+        hasher.update(chunk.as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+pub fn to_json<T: Serialize + ?Sized>(what: &'static str, value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|source| StoreError::Encode { what, source })
 }
 
 /// Decodes the columns of one row, so every error says where the bad value sits.
-pub(crate) struct Decoder {
+pub struct Decoder {
     table: &'static str,
     row: String,
 }
 
 impl Decoder {
-    pub(crate) fn new(table: &'static str, row: impl Into<String>) -> Self {
+    pub fn new(table: &'static str, row: impl Into<String>) -> Self {
         Decoder {
             table,
             row: row.into(),
         }
     }
 
-    pub(crate) fn corrupt(&self, column: &'static str, reason: impl Into<String>) -> StoreError {
+    pub fn corrupt(&self, column: &'static str, reason: impl Into<String>) -> StoreError {
         StoreError::Corrupt {
             table: self.table,
             column,
@@ -46,7 +67,7 @@ impl Decoder {
     }
 
     /// Parses a model enum from its `as_str()` name.
-    pub(crate) fn enumeration<T>(&self, column: &'static str, text: &str) -> Result<T, StoreError>
+    pub fn enumeration<T>(&self, column: &'static str, text: &str) -> Result<T, StoreError>
     where
         T: FromStr<Err = nhi_model::UnknownVariant>,
     {
@@ -54,7 +75,7 @@ impl Decoder {
             .map_err(|err: nhi_model::UnknownVariant| self.corrupt(column, err.to_string()))
     }
 
-    pub(crate) fn timestamp(
+    pub fn timestamp(
         &self,
         column: &'static str,
         text: &str,
@@ -64,7 +85,7 @@ impl Decoder {
         })
     }
 
-    pub(crate) fn optional_timestamp(
+    pub fn optional_timestamp(
         &self,
         column: &'static str,
         text: Option<&str>,
@@ -72,7 +93,7 @@ impl Decoder {
         text.map(|t| self.timestamp(column, t)).transpose()
     }
 
-    pub(crate) fn json<T: DeserializeOwned>(
+    pub fn json<T: DeserializeOwned>(
         &self,
         column: &'static str,
         text: &str,
@@ -83,23 +104,15 @@ impl Decoder {
         })
     }
 
-    pub(crate) fn line_or_column(
-        &self,
-        column: &'static str,
-        value: i64,
-    ) -> Result<u32, StoreError> {
+    pub fn line_or_column(&self, column: &'static str, value: i64) -> Result<u32, StoreError> {
         u32::try_from(value).map_err(|_| self.corrupt(column, format!("{value} is not a u32")))
     }
 
-    pub(crate) fn fingerprint(
-        &self,
-        column: &'static str,
-        text: &str,
-    ) -> Result<Fingerprint, StoreError> {
+    pub fn fingerprint(&self, column: &'static str, text: &str) -> Result<Fingerprint, StoreError> {
         Fingerprint::from_hex(text).map_err(|err| self.corrupt(column, err.to_string()))
     }
 
-    pub(crate) fn credential_id(
+    pub fn credential_id(
         &self,
         column: &'static str,
         text: &str,
@@ -110,7 +123,7 @@ impl Decoder {
         Ok(CredentialId::from_stored(text))
     }
 
-    pub(crate) fn flag(&self, column: &'static str, value: i64) -> Result<bool, StoreError> {
+    pub fn flag(&self, column: &'static str, value: i64) -> Result<bool, StoreError> {
         match value {
             0 => Ok(false),
             1 => Ok(true),
@@ -119,7 +132,7 @@ impl Decoder {
     }
 }
 
-pub(crate) struct SightingRow {
+pub struct SightingRow {
     pub id: i64,
     pub root: String,
     pub source: String,
@@ -133,7 +146,7 @@ pub(crate) struct SightingRow {
 }
 
 impl SightingRow {
-    pub(crate) fn decode(self) -> Result<Sighting, StoreError> {
+    pub fn decode(self) -> Result<Sighting, StoreError> {
         let d = Decoder::new("sightings", self.id.to_string());
         Ok(Sighting {
             source: d.enumeration("source", &self.source)?,
@@ -149,7 +162,7 @@ impl SightingRow {
     }
 }
 
-pub(crate) struct CredentialRow {
+pub struct CredentialRow {
     pub id: String,
     pub fingerprint: String,
     pub kind: String,
@@ -164,7 +177,7 @@ pub(crate) struct CredentialRow {
 }
 
 impl CredentialRow {
-    pub(crate) fn decode(self, sightings: Vec<Sighting>) -> Result<StoredCredential, StoreError> {
+    pub fn decode(self, sightings: Vec<Sighting>) -> Result<StoredCredential, StoreError> {
         let d = Decoder::new("credentials", self.id.as_str());
         Ok(StoredCredential {
             credential: Credential {
@@ -185,7 +198,7 @@ impl CredentialRow {
     }
 }
 
-pub(crate) struct FindingRow {
+pub struct FindingRow {
     pub id: String,
     pub rule: String,
     pub title: String,
@@ -208,7 +221,7 @@ pub(crate) struct FindingRow {
 }
 
 impl FindingRow {
-    pub(crate) fn decode(self, sightings: Vec<Sighting>) -> Result<StoredFinding, StoreError> {
+    pub fn decode(self, sightings: Vec<Sighting>) -> Result<StoredFinding, StoreError> {
         let d = Decoder::new("findings", self.id.as_str());
         let c = Decoder::new("credentials", self.credential_id.as_str());
         Ok(StoredFinding {
@@ -237,7 +250,7 @@ impl FindingRow {
     }
 }
 
-pub(crate) struct ConsumerRow {
+pub struct ConsumerRow {
     pub id: String,
     pub kind: String,
     pub tool: String,
@@ -251,7 +264,7 @@ pub(crate) struct ConsumerRow {
 }
 
 impl ConsumerRow {
-    pub(crate) fn decode(self) -> Result<Consumer, StoreError> {
+    pub fn decode(self) -> Result<Consumer, StoreError> {
         let d = Decoder::new("consumers", self.id.as_str());
         Ok(Consumer {
             kind: d.enumeration("kind", &self.kind)?,

@@ -96,8 +96,12 @@ fn bigint(
 
 /// The inventory in a PostgreSQL database (in the schema its connection's `search_path`
 /// names first, `public` by default).
+///
+/// Cloning is cheap and shares the connection pool, so a server hands a clone to each
+/// worker instead of connecting (and checking migrations) again.
+#[derive(Clone)]
 pub struct PgStore {
-    pool: Pool,
+    pool: std::sync::Arc<Pool>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -120,7 +124,7 @@ impl PgStore {
     /// As [`PgStore::connect`], from a parsed configuration.
     pub fn with_config(config: postgres::Config) -> Result<PgStore, StoreError> {
         let store = PgStore {
-            pool: Pool::new(config),
+            pool: std::sync::Arc::new(Pool::new(config)),
         };
         let mut conn = store.pool.get()?;
         migrate::run(&mut conn, &jiff::Timestamp::now().to_string())?;

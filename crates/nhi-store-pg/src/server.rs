@@ -328,6 +328,17 @@ impl ServerStore for PgStore {
         )
     }
 
+    fn local_users(&self) -> Result<Vec<LocalUser>, StoreError> {
+        rows(
+            &mut *self.pool.get()?,
+            &format!("SELECT {USER_COLUMNS} FROM local_users ORDER BY name COLLATE \"C\""),
+            &[],
+            "listing local users",
+            user_of,
+            UserColumns::decode,
+        )
+    }
+
     fn insert_session(&mut self, session: &SessionRow) -> Result<(), StoreError> {
         self.run_statement(
             &format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"),

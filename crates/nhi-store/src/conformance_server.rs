@@ -115,11 +115,24 @@ pub fn a_local_user_is_replaced_by_name(fresh: Fresh<'_>) {
         })
         .unwrap();
     // Role and hash change; the creation time is the first one.
-    assert_eq!(store.local_user("alice").unwrap(), Some(user));
+    assert_eq!(store.local_user("alice").unwrap(), Some(user.clone()));
     assert!(
         store.local_user("Alice").unwrap().is_none(),
         "names are exact"
     );
+    store
+        .upsert_local_user(&LocalUser {
+            name: "Bob".into(),
+            ..user
+        })
+        .unwrap();
+    let names: Vec<String> = store
+        .local_users()
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
+    assert_eq!(names, ["Bob", "alice"], "by code point");
 }
 
 pub fn sessions_are_found_by_digest_deleted_and_purged_when_expired(fresh: Fresh<'_>) {

@@ -38,8 +38,8 @@ pub use dump::{
 pub use error::StoreError;
 pub use server::{
     ApiTokenRow, AuditEntry, AuditFilter, FindingIndexRow, FindingQuery, IdentityIndexRow,
-    IdentityQuery, IdentitySort, LocalUser, Page, Role, RunRow, RunStatus, ServerStore, SessionRow,
-    SnapshotRow,
+    IdentityQuery, IdentitySort, LocalUser, Page, Role, RunRow, RunStatus, ServerCopy, ServerStore,
+    SessionRow, SnapshotRow, copy_server_tables,
 };
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;

@@ -281,6 +281,8 @@ pub trait ServerStore {
 
     fn upsert_local_user(&mut self, user: &LocalUser) -> Result<(), StoreError>;
     fn local_user(&self, name: &str) -> Result<Option<LocalUser>, StoreError>;
+    /// Every local user, by name.
+    fn local_users(&self) -> Result<Vec<LocalUser>, StoreError>;
 
     fn insert_session(&mut self, session: &SessionRow) -> Result<(), StoreError>;
     fn session(&self, id_sha256: &str) -> Result<Option<SessionRow>, StoreError>;
@@ -343,4 +345,69 @@ pub trait ServerStore {
     fn owners(&self, limit: usize, offset: usize) -> Result<Page<(String, u64, u64)>, StoreError>;
     /// Newest first.
     fn snapshots(&self, limit: usize) -> Result<Vec<SnapshotRow>, StoreError>;
+}
+
+/// What [`copy_server_tables`] moved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServerCopy {
+    pub api_tokens: usize,
+    pub local_users: usize,
+    pub audit_entries: usize,
+}
+
+/// Copies who may log in (API tokens with their digests, local users with their
+/// password hashes) and the audit log from one store to another, for
+/// `nhi migrate-store`. The audit log keeps its order (entries get new IDs). Sessions,
+/// leases and the analysis index are not copied: people log in again, and a server
+/// rebuilds the index when it starts. Refuses a target that already has tokens, users or
+/// audit entries, so a second run cannot duplicate the log.
+pub fn copy_server_tables(
+    from: &dyn ServerStore,
+    to: &mut dyn ServerStore,
+) -> Result<ServerCopy, StoreError> {
+    let page = AuditFilter {
+        limit: 1,
+        ..AuditFilter::default()
+    };
+    for (table, rows) in [
+        ("api_tokens", to.api_tokens()?.len() as u64),
+        ("local_users", to.local_users()?.len() as u64),
+        ("audit_log", to.audit_log(&page)?.total),
+    ] {
+        if rows > 0 {
+            return Err(StoreError::TargetNotEmpty { table, rows });
+        }
+    }
+    let mut copied = ServerCopy::default();
+    for token in from.api_tokens()?.iter().rev() {
+        to.insert_api_token(token)?;
+        copied.api_tokens += 1;
+    }
+    for user in from.local_users()? {
+        to.upsert_local_user(&user)?;
+        copied.local_users += 1;
+    }
+    // Newest first in pages; appended oldest first.
+    const PAGE: usize = 1_000;
+    let total = from.audit_log(&page)?.total;
+    let mut entries = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+    let mut offset = 0;
+    loop {
+        let batch = from.audit_log(&AuditFilter {
+            limit: PAGE,
+            offset,
+            ..AuditFilter::default()
+        })?;
+        let n = batch.items.len();
+        entries.extend(batch.items);
+        offset += n;
+        if n < PAGE {
+            break;
+        }
+    }
+    for entry in entries.iter().rev() {
+        to.append_audit(entry)?;
+        copied.audit_entries += 1;
+    }
+    Ok(copied)
 }

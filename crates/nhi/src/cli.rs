@@ -63,6 +63,26 @@ pub enum Command {
     /// Local dashboard accounts for `nhi serve` (argon2id passwords).
     #[command(subcommand)]
     User(UserCommand),
+    /// Move everything between stores (SQLite <-> PostgreSQL): the inventory in one
+    /// transaction, then API tokens, local users and the audit log.
+    MigrateStore(MigrateStoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateStoreArgs {
+    /// The store to read: a SQLite file (a path or sqlite:PATH) or a PostgreSQL URL.
+    #[arg(long, value_name = "PATH|URL")]
+    pub from: PathBuf,
+    /// The store to fill; created and migrated if new. Must hold no inventory unless
+    /// --replace is given.
+    #[arg(long, value_name = "PATH|URL")]
+    pub to: PathBuf,
+    /// Delete the target's inventory first (in the same transaction as the load).
+    #[arg(long)]
+    pub replace: bool,
+    /// No summary on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -272,9 +292,9 @@ pub enum PolicyCommand {
 /// Where the store is, and how environments are named.
 #[derive(Debug, Args)]
 pub struct StoreArgs {
-    /// The embedded store (SQLite). Default: $NHI_DB, else $XDG_DATA_HOME/nhi/nhi.db,
-    /// else ~/.local/share/nhi/nhi.db.
-    #[arg(long, value_name = "PATH", env = "NHI_DB")]
+    /// The store: a SQLite file, or a PostgreSQL URL (postgres://user@host/db). Default:
+    /// $NHI_DB, else $XDG_DATA_HOME/nhi/nhi.db, else ~/.local/share/nhi/nhi.db.
+    #[arg(long, value_name = "PATH|URL", env = "NHI_DB")]
     pub db: Option<PathBuf>,
     /// Environment rules (TOML: `[[environment]] match = "REGEX"  env = "prod"`), tried
     /// before the built-in ones.
@@ -319,8 +339,8 @@ pub struct CollectAwsArgs {
     /// Attempts per call, throttling and transient errors included.
     #[arg(long, default_value_t = 5)]
     pub max_attempts: u32,
-    /// The embedded store. Default as for `nhi scan`.
-    #[arg(long, value_name = "PATH", env = "NHI_DB")]
+    /// The store (a SQLite file or a PostgreSQL URL). Default as for `nhi scan`.
+    #[arg(long, value_name = "PATH|URL", env = "NHI_DB")]
     pub db: Option<PathBuf>,
     /// No progress or summary on standard error.
     #[arg(short, long)]
@@ -456,9 +476,9 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = FailOn::High)]
     pub fail_on: FailOn,
 
-    /// The embedded store (SQLite). Default: $NHI_DB, else $XDG_DATA_HOME/nhi/nhi.db,
-    /// else ~/.local/share/nhi/nhi.db.
-    #[arg(long, value_name = "PATH", env = "NHI_DB")]
+    /// The store: a SQLite file, or a PostgreSQL URL (postgres://user@host/db). Default:
+    /// $NHI_DB, else $XDG_DATA_HOME/nhi/nhi.db, else ~/.local/share/nhi/nhi.db.
+    #[arg(long, value_name = "PATH|URL", env = "NHI_DB")]
     pub db: Option<PathBuf>,
 
     /// Do not record the scan in the store.
@@ -548,13 +568,13 @@ pub enum FindingsAction {
         /// Last day the suppression applies (YYYY-MM-DD; at most a year ahead).
         #[arg(long, value_name = "DATE")]
         expires: String,
-        #[arg(long, value_name = "PATH", env = "NHI_DB")]
+        #[arg(long, value_name = "PATH|URL", env = "NHI_DB")]
         db: Option<PathBuf>,
     },
     /// Remove a suppression.
     Unsuppress {
         id: String,
-        #[arg(long, value_name = "PATH", env = "NHI_DB")]
+        #[arg(long, value_name = "PATH|URL", env = "NHI_DB")]
         db: Option<PathBuf>,
     },
 }

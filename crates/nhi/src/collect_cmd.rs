@@ -1,7 +1,6 @@
 //! `nhi collect aws`: a live, read-only collection recorded like an imported export.
 
 use anyhow::{Context, Result};
-use nhi_store::InventoryStore;
 
 use crate::cli::CollectAwsArgs;
 use crate::exit;

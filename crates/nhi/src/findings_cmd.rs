@@ -7,7 +7,6 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use nhi_model::{OwaspNhi, Severity};
-use nhi_store::InventoryStore;
 
 use crate::cli::{FindingsAction, FindingsArgs, InventoryOutput};
 use crate::exit;
@@ -188,7 +187,7 @@ pub(crate) fn rows_of(
     let store = open_store(store_args.db.as_deref())?;
     Ok(nhi_analysis::finding_rows(
         assessed,
-        &store,
+        &*store,
         jiff::Zoned::now().date(),
         include_suppressed,
     )?)

@@ -8,27 +8,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use nhi_graph::{EnvironmentRules, Graph, GraphFormat, IdentityView, InventoryFilter};
 use nhi_model::{IdentityKind, LifecycleStatus, Provider};
-use nhi_store::{InventoryStore, SqliteStore};
+use nhi_store::InventoryStore;
 
 use crate::cli::{
     GraphArgs, GraphOutput, ImportArgs, InventoryArgs, InventoryOutput, ShowArgs, StoreArgs,
 };
 use crate::exit;
 
-/// Opens the store named by `--db` / `$NHI_DB` / the default path.
-pub fn open_store(db: Option<&Path>) -> Result<SqliteStore> {
-    let path = match db {
-        Some(path) => path.to_path_buf(),
-        None => nhi_store::default_db_path()
-            .context("cannot find a place for the store: pass --db or set NHI_DB")?,
-    };
-    SqliteStore::open(&path).with_context(|| format!("cannot open the store at {}", path.display()))
-}
+pub use crate::store::open_store;
 
 /// Loads everything the store holds and correlates it.
 pub fn load_graph(store: &StoreArgs) -> Result<Graph> {
     let db = open_store(store.db.as_deref())?;
-    Ok(nhi_analysis::load_graph(&db, environment_rules(store)?)?)
+    Ok(nhi_analysis::load_graph(&*db, environment_rules(store)?)?)
 }
 
 /// `--env-rules FILE`, else the defaults.
@@ -51,7 +43,7 @@ pub fn import(args: &ImportArgs) -> Result<u8> {
         &args.paths,
         args.quiet,
         &mut |file, label, format, batch| {
-            warned += record_import(&mut store, file, label, format, batch, args.quiet)?;
+            warned += record_import(&mut *store, file, label, format, batch, args.quiet)?;
             Ok(())
         },
     )?;

@@ -6,6 +6,7 @@ mod collect_cmd;
 mod findings_cmd;
 mod geoip;
 mod inventory_cmd;
+mod migrate_cmd;
 mod monitor_cmd;
 mod policy_cmd;
 mod progress;
@@ -13,6 +14,7 @@ mod report_cmd;
 mod scan_cmd;
 mod serve_cmd;
 mod sinks;
+mod store;
 
 use std::process::ExitCode;
 
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         cli::Command::Serve(args) => serve_cmd::serve(&args),
         cli::Command::Token(command) => serve_cmd::token(&command),
         cli::Command::User(command) => serve_cmd::user(&command),
+        cli::Command::MigrateStore(args) => migrate_cmd::migrate_store(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

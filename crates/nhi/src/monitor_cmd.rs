@@ -26,7 +26,7 @@ use nhi_model::{ActivityEvent, Actor, IdentityKind, Severity};
 use nhi_monitor::{
     Alert, IdentityResolver, Monitor, MonitorConfig, NoResolver, ResolvedIdentity, RiskTier,
 };
-use nhi_store::{AlertFilter, InventoryStore, MonitorCommit, StoredAlert};
+use nhi_store::{AlertFilter, MonitorCommit, StoredAlert};
 use serde::Deserialize;
 
 use crate::cli::{AlertListOutput, AlertOutput, AlertsArgs, MonitorArgs, StoreArgs};
@@ -858,7 +858,7 @@ pub fn monitor(args: &MonitorArgs) -> Result<u8> {
                 all_positions = merge_positions(all_positions, positions);
                 let due = !follow || last_commit.elapsed() >= FOLLOW_COMMIT_EVERY;
                 if (since_commit > 0 || delivered > 0 || !pending.is_empty()) && due {
-                    commit(&mut store, &args.feed, &monitor, &pending, &all_positions)?;
+                    commit(&mut *store, &args.feed, &monitor, &pending, &all_positions)?;
                     pending.clear();
                     since_commit = 0;
                     last_commit = Instant::now();
@@ -879,7 +879,7 @@ pub fn monitor(args: &MonitorArgs) -> Result<u8> {
             handle(alert, &mut pending, &mut output, &mut failing)?;
         }
     }
-    commit(&mut store, &args.feed, &monitor, &pending, &all_positions)?;
+    commit(&mut *store, &args.feed, &monitor, &pending, &all_positions)?;
     if interrupted && !args.quiet {
         eprintln!(
             "nhi: stopped by signal; state and read positions of feed `{}` committed, the next run resumes there",
@@ -946,7 +946,7 @@ fn merge_positions(old: Vec<Checkpoint>, new: Vec<Checkpoint>) -> Vec<Checkpoint
 }
 
 fn commit(
-    store: &mut nhi_store::SqliteStore,
+    store: &mut dyn nhi_store::InventoryStore,
     feed: &str,
     monitor: &Detectors<&InventoryResolver>,
     alerts: &[StoredAlert],

@@ -18,7 +18,7 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
     let now = jiff::Timestamp::now();
     // The graph is loaded and assessed once; the rows add the scan's stored findings.
     let analysis = nhi_analysis::analyse(
-        &store,
+        &*store,
         nhi_analysis::AnalysisInputs {
             policy: &policy,
             environments: environment_rules(&args.store)?,

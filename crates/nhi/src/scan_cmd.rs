@@ -10,7 +10,6 @@ use nhi_model::SkipReason;
 use nhi_report::{Format, RenderOptions, Report, RuleMeta};
 use nhi_rules::RuleSet;
 use nhi_scan::{ScanOptions, Suppressions};
-use nhi_store::InventoryStore;
 
 use crate::cli::{FailOn, OutputFormat, RulesArgs, ScanArgs};
 use crate::exit;
@@ -56,13 +55,8 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     let finished_at = jiff::Timestamp::now();
 
     if !args.no_store {
-        let db_path = match &args.db {
-            Some(path) => path.clone(),
-            None => nhi_store::default_db_path()
-                .context("cannot find a place for the store: pass --db or set NHI_DB")?,
-        };
-        let mut store = nhi_store::SqliteStore::open(&db_path)
-            .with_context(|| format!("cannot open the store at {}", db_path.display()))?;
+        let location = crate::store::StoreLocation::from_arg(args.db.as_deref())?;
+        let mut store = location.open()?;
         let roots = output.summary.roots.clone();
         let codeowners = read_codeowners(&args.paths, &roots);
         store
@@ -77,7 +71,7 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
                 inventory: Some(&output.inventory),
                 codeowners: &codeowners,
             })
-            .with_context(|| format!("cannot record the scan in {}", db_path.display()))?;
+            .with_context(|| format!("cannot record the scan in {}", location.describe()))?;
     }
 
     let rule_meta = rule_meta(&rules);

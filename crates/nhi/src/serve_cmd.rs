@@ -7,28 +7,14 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use nhi_server::{Backend, Collector, JobSpec, Jobs, RunCounts, Schedule, StoreFactory};
-use nhi_store::{LocalUser, ServerStore, SqliteStore};
+use nhi_store::LocalUser;
 use serde::Deserialize;
 
 use crate::cli::{ServeArgs, StoreArgs, TokenCommand, UserCommand};
 use crate::exit;
 
-fn db_path(store: &StoreArgs) -> Result<PathBuf> {
-    match &store.db {
-        Some(path) => Ok(path.clone()),
-        None => nhi_store::default_db_path()
-            .context("cannot find a place for the store: pass --db or set NHI_DB"),
-    }
-}
-
 fn store_factory(store: &StoreArgs) -> Result<StoreFactory> {
-    let path = db_path(store)?;
-    // Open once here so a bad path or an unknown schema stops the start, not a request.
-    SqliteStore::open(&path)
-        .with_context(|| format!("cannot open the store at {}", path.display()))?;
-    Ok(Arc::new(move || {
-        SqliteStore::open(&path).map(|store| Box::new(store) as Box<dyn Backend>)
-    }))
+    crate::store::StoreLocation::from_arg(store.db.as_deref())?.factory()
 }
 
 /// The jobs file of `nhi serve --config`.

@@ -6,6 +6,7 @@
 
 mod support;
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -42,10 +43,28 @@ fn planted_secrets() -> Vec<String> {
 fn the_sample_estate_through_the_api_and_every_page() {
     let dir = tempfile::tempdir().unwrap();
     let db = sample_store(dir.path());
+    the_api_and_every_page_on(dir.path(), &db);
+}
+
+/// The same walk on PostgreSQL: the scanned estate moved there by `nhi migrate-store`,
+/// tokens created against the URL, the server started with `--db postgres://…`.
+#[test]
+fn the_sample_estate_through_the_api_and_every_page_on_postgresql() {
+    let Some(pg) = support::PgDb::create() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = sample_store(dir.path());
+    support::migrate(&sqlite, Path::new(&pg.url));
+    the_api_and_every_page_on(dir.path(), Path::new(&pg.url));
+}
+
+fn the_api_and_every_page_on(dir: &Path, db: &Path) {
+    let db = db.to_path_buf();
     let viewer = token(&db, "viewer");
     let operator = token(&db, "operator");
     let admin = token(&db, "admin");
-    let jobs = dir.path().join("jobs.toml");
+    let jobs = dir.join("jobs.toml");
     std::fs::write(
         &jobs,
         format!(

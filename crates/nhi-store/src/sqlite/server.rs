@@ -302,6 +302,16 @@ impl ServerStore for SqliteStore {
         )
     }
 
+    fn local_users(&self) -> Result<Vec<LocalUser>, StoreError> {
+        self.rows(
+            &format!("SELECT {USER_COLUMNS} FROM local_users ORDER BY name"),
+            &[],
+            "listing local users",
+            user_of,
+            UserColumns::decode,
+        )
+    }
+
     fn insert_session(&mut self, session: &SessionRow) -> Result<(), StoreError> {
         self.conn
             .execute(

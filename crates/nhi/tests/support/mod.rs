@@ -170,3 +170,69 @@ pub fn token(db: &Path, role: &str) -> String {
     );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
+
+/// A database of its own on the PostgreSQL server `NHI_TEST_PG_URL` names (see
+/// scripts/pg.sh), dropped again with the value. `None`, after saying why, when there is
+/// no server, unless `NHI_REQUIRE_PG=1` makes that a failure.
+pub struct PgDb {
+    admin: String,
+    name: String,
+    /// The store URL for `--db`.
+    pub url: String,
+}
+
+impl PgDb {
+    pub fn create() -> Option<PgDb> {
+        let admin = match std::env::var("NHI_TEST_PG_URL") {
+            Ok(url) if !url.is_empty() => url,
+            _ => {
+                assert!(
+                    std::env::var("NHI_REQUIRE_PG").as_deref() != Ok("1"),
+                    "NHI_REQUIRE_PG=1 but NHI_TEST_PG_URL is not set"
+                );
+                eprintln!("skipping: NHI_TEST_PG_URL is not set (scripts/pg.sh start)");
+                return None;
+            }
+        };
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let name = format!(
+            "nhi_cli_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        // The admin URL with this database in place of its own.
+        let base = admin.split(['?', '#']).next().unwrap();
+        let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+        let url = format!("{server}/{name}");
+        Some(PgDb { admin, name, url })
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = client.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// `nhi migrate-store --from FROM --to TO`, which must succeed.
+pub fn migrate(from: &Path, to: &Path) -> String {
+    let out = nhi()
+        .args(["migrate-store", "--from"])
+        .arg(from)
+        .arg("--to")
+        .arg(to)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    stderr
+}

@@ -9,9 +9,12 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 need_apt=()
 command -v git >/dev/null 2>&1 || need_apt+=(git)
+# The dashboard's browser test drives headless Chromium through chromedriver.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]}"
-  apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi
 
 echo "== cargo fmt --check"
@@ -33,6 +36,10 @@ echo "== starting postgresql"
 eval "$(scripts/pg.sh start)"
 export NHI_REQUIRE_PG=1
 trap 'scripts/moto.sh stop || true; scripts/pg.sh stop || true' EXIT
+
+# The dashboard is tested in a real headless Chromium (installed above); without this
+# the browser test would skip quietly when chromium is missing.
+export NHI_REQUIRE_BROWSER=1
 
 echo "== cargo test"
 cargo test --workspace --no-fail-fast 2>&1 | tee "${CARGO_TARGET_DIR}/last-test.log"

@@ -45,12 +45,28 @@ const TEMPLATES: &[(&str, &str)] = &[
 
 pub fn templates() -> Environment<'static> {
     let mut env = Environment::new();
+    env.add_filter("segment", path_segment);
     for (name, source) in TEMPLATES {
         // The templates are compiled into the binary and tested; a broken one is a bug.
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name} does not parse: {e}"));
     }
     env
+}
+
+/// Percent-encodes a value for one URL path segment. minijinja's `urlencode` keeps `/`
+/// (as Jinja's does, for whole paths), and identity IDs hold ARNs such as
+/// `arn:aws:iam::1:user/ci`: their `/` must become `%2F` or the link has an extra segment.
+pub fn path_segment(value: String) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// An error page for the dashboard (the API's errors are problem+json).
@@ -824,4 +840,19 @@ pub async fn audit(
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_segment;
+
+    #[test]
+    fn a_path_segment_encodes_slashes_and_colons() {
+        assert_eq!(
+            path_segment("aws:iam_user:arn:aws:iam::1:user/ci bot".into()),
+            "aws%3Aiam_user%3Aarn%3Aaws%3Aiam%3A%3A1%3Auser%2Fci%20bot"
+        );
+        assert_eq!(path_segment("nhi-F.1~x_y".into()), "nhi-F.1~x_y");
+        assert_eq!(path_segment("é".into()), "%C3%A9");
+    }
 }

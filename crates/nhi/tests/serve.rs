@@ -267,6 +267,25 @@ fn the_api_and_every_page_on(dir: &Path, db: &Path) {
         everything.contains("<svg"),
         "charts and the graph are inline SVG"
     );
+    // Every link the pages draw leads somewhere: an identity ARN's `/` must be encoded
+    // or its link gains a path segment and answers 404.
+    let mut links: Vec<String> = everything
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.starts_with('/') && !href.starts_with("/static/"))
+        .map(|href| href.replace("&amp;", "&"))
+        .collect();
+    links.sort();
+    links.dedup();
+    assert!(
+        links.iter().any(|l| l.starts_with("/identities/")),
+        "{links:?}"
+    );
+    for link in &links {
+        let (status, body) = get(&server, link, Some(&admin));
+        assert_eq!(status, 200, "link {link}: {body}");
+    }
     // Nothing is loaded from elsewhere.
     assert!(
         !everything.contains("src=\"http"),

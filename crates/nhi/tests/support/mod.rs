@@ -68,13 +68,24 @@ pub fn http(
     headers: &[(&str, &str)],
     body: &str,
 ) -> (u16, Vec<(String, String)>, String) {
-    let mut stream = TcpStream::connect(server.addr).unwrap();
+    http_to(server.addr, method, path, headers, body)
+}
+
+/// One HTTP/1.1 exchange with any loopback address (the server, or chromedriver).
+pub fn http_to(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Vec<(String, String)>, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
         .unwrap();
     let mut request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        server.addr,
+        addr,
         body.len()
     );
     for (name, value) in headers {
@@ -83,8 +94,7 @@ pub fn http(
     request.push_str("\r\n");
     request.push_str(body);
     stream.write_all(request.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
+    let raw = read_response(&mut stream);
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut head_lines = head.lines();
@@ -106,6 +116,40 @@ pub fn http(
         body.to_string()
     };
     (status, headers, body)
+}
+
+/// Reads one response: to Content-Length when the peer sends one (chromedriver keeps
+/// the connection open whatever the request asks), otherwise to the end of the stream.
+fn read_response(stream: &mut TcpStream) -> Vec<u8> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .filter_map(|l| l.split_once(':'))
+                .find(|(k, _)| k.trim() == "content-length")
+                .and_then(|(_, v)| v.trim().parse::<usize>().ok());
+            if let Some(length) = length {
+                while raw.len() < end + 4 + length {
+                    let n = stream.read(&mut buf).unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    raw.extend_from_slice(&buf[..n]);
+                }
+                return raw;
+            }
+            stream.read_to_end(&mut raw).unwrap();
+            return raw;
+        }
+        let n = stream.read(&mut buf).unwrap();
+        if n == 0 {
+            return raw;
+        }
+        raw.extend_from_slice(&buf[..n]);
+    }
 }
 
 fn dechunk(mut body: &str) -> String {

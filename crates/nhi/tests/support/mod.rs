@@ -30,6 +30,19 @@ impl Drop for Server {
 
 /// Starts `nhi serve` on a free port and waits until it is ready.
 pub fn start(db: &Path, extra: &[&str]) -> Server {
+    let extra: Vec<&std::ffi::OsStr> = extra.iter().map(|a| a.as_ref()).collect();
+    let server = start_with(db, &extra);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while get(&server, "/readyz", None).0 != 200 {
+        assert!(Instant::now() < deadline, "the server never became ready");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server
+}
+
+/// Starts `nhi serve` on a free port and returns once it listens (not yet ready; for
+/// HTTPS the caller checks readiness over TLS).
+pub fn start_with(db: &Path, extra: &[&std::ffi::OsStr]) -> Server {
     let mut child = nhi()
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
         .arg(db)
@@ -51,13 +64,7 @@ pub fn start(db: &Path, extra: &[&str]) -> Server {
     };
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    let server = Server { child, addr };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while get(&server, "/readyz", None).0 != 200 {
-        assert!(Instant::now() < deadline, "the server never became ready");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    server
+    Server { child, addr }
 }
 
 /// One HTTP/1.1 exchange: (status, headers, body).

@@ -133,6 +133,8 @@ impl IdentityParams {
             descending,
             limit: limit_of(self.limit),
             offset: self.offset.unwrap_or(0),
+            known_total: None,
+            after: None,
         })
     }
 }
@@ -187,7 +189,7 @@ pub async fn list_identities(
 ) -> Result<Json<Paged<IdentitySummary>>, ApiError> {
     let query = params.query()?;
     let (limit, offset) = (query.limit, query.offset);
-    let page = with_store(&state, move |store| Ok(store.identity_page(&query)?)).await?;
+    let page = crate::index::identity_page(&state, query).await?;
     Ok(Json(Paged {
         items: page.items.into_iter().map(IdentitySummary::from).collect(),
         total: page.total,
@@ -573,6 +575,7 @@ impl AlertParams {
             detection: nonempty(&self.detection),
             since: None,
             limit: None,
+            offset: None,
         })
     }
 }
@@ -587,12 +590,15 @@ pub async fn list_alerts(
     let filter = params.filter()?;
     let (limit, offset) = (limit_of(params.limit), params.offset.unwrap_or(0));
     let body = with_store(&state, move |store| {
-        let all = store.alerts(&filter)?;
-        let total = all.len();
-        let items: Vec<serde_json::Value> = all
+        // Paged in the store: a long-running monitor keeps many alerts.
+        let total = store.alert_count(&filter)?;
+        let items: Vec<serde_json::Value> = store
+            .alerts(&AlertFilter {
+                limit: Some(limit),
+                offset: Some(offset),
+                ..filter
+            })?
             .into_iter()
-            .skip(offset)
-            .take(limit)
             .filter_map(|a| serde_json::from_str(&a.json).ok())
             .collect();
         serde_json::to_string(&serde_json::json!({

@@ -5,17 +5,132 @@
 //! The analysis is the expensive part (load, correlate, assess, score), so it runs when
 //! the estate changes (start-up, a collection run, a suppression), not per request.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 use nhi_analysis::{Analysis, AnalysisInputs, FindingRow};
 use nhi_graph::{EnvironmentRules, IdentityView, InventoryFilter};
-use nhi_store::{FindingIndexRow, IdentityIndexRow, SnapshotRow};
+use nhi_store::{FindingIndexRow, IdentityIndexRow, IdentityQuery, Page, SnapshotRow, SortValue};
 use serde::Serialize;
 
 use crate::problem::ApiError;
-use crate::state::Backend;
+use crate::state::{AppState, Backend, with_store};
+
+/// Values computed from the identity index that hold for one index generation (the
+/// latest snapshot's ID: every index replacement writes a snapshot in the same
+/// transaction, whichever server instance made it): list totals per filter, and
+/// bookmarks per filter and order. Counting 100,000 identities under a filter costs more
+/// than reading a page, and skipping to a deep OFFSET costs as much again; both change
+/// only when the index does.
+pub struct GenerationCache<V> {
+    inner: Mutex<(i64, HashMap<String, V>)>,
+    max_entries: usize,
+}
+
+impl<V: Clone> GenerationCache<V> {
+    pub fn new(max_entries: usize) -> Self {
+        GenerationCache {
+            inner: Mutex::new((i64::MIN, HashMap::new())),
+            max_entries,
+        }
+    }
+
+    fn get(&self, generation: i64, key: &str) -> Option<V> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        (inner.0 == generation)
+            .then(|| inner.1.get(key).cloned())
+            .flatten()
+    }
+
+    fn put(&self, generation: i64, key: String, value: V) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        // A new generation, or a flood of distinct searches: start over rather than grow.
+        if inner.0 != generation || inner.1.len() >= self.max_entries {
+            *inner = (generation, HashMap::new());
+        }
+        inner.1.insert(key, value);
+    }
+}
+
+/// What the inventory list caches per index generation.
+pub struct ListCaches {
+    pub totals: GenerationCache<u64>,
+    pub bookmarks: GenerationCache<Arc<Vec<Vec<SortValue>>>>,
+}
+
+impl Default for ListCaches {
+    fn default() -> Self {
+        ListCaches {
+            totals: GenerationCache::new(4_096),
+            bookmarks: GenerationCache::new(256),
+        }
+    }
+}
+
+/// A bookmark every this many rows: a deep page skips fewer than this many index
+/// entries after its seek.
+const BOOKMARK_EVERY: usize = 500;
+
+fn filter_key(query: &IdentityQuery) -> String {
+    let part = |v: &Option<String>| v.as_deref().unwrap_or("\u{0}").to_string();
+    [
+        part(&query.provider),
+        part(&query.kind),
+        part(&query.risk_tier),
+        part(&query.privilege_tier),
+        part(&query.owner),
+        part(&query.search),
+    ]
+    .join("\u{1}")
+}
+
+/// One page of the inventory: its total from the cache when this index generation has
+/// counted the same filter before, and a deep page resumed from the nearest bookmark.
+pub async fn identity_page(
+    state: &Arc<AppState>,
+    query: IdentityQuery,
+) -> Result<Page<IdentityIndexRow>, ApiError> {
+    let caches = Arc::clone(state);
+    with_store(state, move |store| {
+        let caches = &caches.list_caches;
+        let generation = store.snapshots(1)?.first().map_or(0, |s| s.id);
+        let filter = filter_key(&query);
+        let known_total = caches.totals.get(generation, &filter);
+        let mut paged = IdentityQuery {
+            known_total,
+            ..query.clone()
+        };
+        let block = query.offset / BOOKMARK_EVERY;
+        if block > 0 {
+            let order = format!(
+                "{filter}\u{2}{}\u{2}{}",
+                query.sort.as_str(),
+                query.descending
+            );
+            let marks = match caches.bookmarks.get(generation, &order) {
+                Some(marks) => marks,
+                None => {
+                    let marks = Arc::new(store.identity_bookmarks(&query, BOOKMARK_EVERY)?);
+                    caches.bookmarks.put(generation, order, Arc::clone(&marks));
+                    marks
+                }
+            };
+            // Bookmark k is the row at position (k + 1) * EVERY - 1.
+            if let Some(mark) = marks.get(block - 1) {
+                paged.after = Some(mark.clone());
+                paged.offset = query.offset - block * BOOKMARK_EVERY;
+            }
+        }
+        let page = store.identity_page(&paged)?;
+        if known_total.is_none() {
+            caches.totals.put(generation, filter, page.total);
+        }
+        Ok(page)
+    })
+    .await
+}
 
 /// Where the analysis gets its policy and environment rules.
 #[derive(Debug, Clone, Default)]

@@ -455,7 +455,7 @@ pub async fn inventory(
     let query: IdentityQuery = params.query()?;
     let (limit, offset, sort, descending) =
         (query.limit, query.offset, query.sort, query.descending);
-    let page = with_store(&state, move |store| Ok(store.identity_page(&query)?)).await?;
+    let page = crate::index::identity_page(&state, query).await?;
     let mut current: BTreeMap<&str, String> = BTreeMap::new();
     for (key, value) in [
         ("provider", &params.provider),
@@ -684,19 +684,43 @@ pub async fn alerts(
     caller: Caller,
     Query(params): Query<AlertParams>,
 ) -> PageResult {
+    const LIMIT: usize = 100;
     let filter = params.filter()?;
-    let alerts = with_store(&state, move |store| Ok(store.alerts(&filter)?)).await?;
+    let offset = params.offset.unwrap_or(0);
+    let (total, alerts) = with_store(&state, move |store| {
+        let total = store.alert_count(&filter)?;
+        let alerts = store.alerts(&nhi_store::AlertFilter {
+            limit: Some(LIMIT),
+            offset: Some(offset),
+            ..filter
+        })?;
+        Ok((total, alerts))
+    })
+    .await?;
     let rows: Vec<serde_json::Value> = alerts
         .iter()
-        .take(500)
         .filter_map(|a| serde_json::from_str(&a.json).ok())
         .collect();
+    let mut current = BTreeMap::new();
+    for (name, value) in [
+        ("severity", &params.severity),
+        ("identity", &params.identity),
+        ("detection", &params.detection),
+    ] {
+        if let Some(value) = value.clone().filter(|v| !v.is_empty()) {
+            current.insert(name, value);
+        }
+    }
     render(
         &state,
         "alerts.html",
         context! {
             ..chrome(&caller, "alerts"),
-            ..context! { rows => rows, total => alerts.len(), severity => params.severity }
+            ..context! {
+                rows => rows,
+                severity => params.severity,
+                pager => pager("/alerts", &current, total, LIMIT, offset, alerts.len()),
+            }
         },
     )
 }

@@ -66,6 +66,8 @@ pub struct AppState {
     pub settings: Settings,
     pub analysis: crate::index::AnalysisConfig,
     pub jobs: crate::jobs::Jobs,
+    /// Inventory list totals and bookmarks for the current index (`index::identity_page`).
+    pub list_caches: crate::index::ListCaches,
     ready: AtomicBool,
 }
 
@@ -84,6 +86,7 @@ impl AppState {
             settings,
             analysis,
             jobs,
+            list_caches: crate::index::ListCaches::default(),
             ready: AtomicBool::new(false),
         })
     }

@@ -583,10 +583,36 @@ impl InventoryStore for PgStore {
             .transpose()
     }
 
+    fn alert_count(&self, filter: &AlertFilter) -> Result<u64, StoreError> {
+        const CONTEXT: &str = "counting alerts";
+        let row = self
+            .pool
+            .get()?
+            .query_one(
+                "SELECT count(*) FROM monitor_alerts
+                 WHERE severity_rank >= $1
+                   AND ($2::text IS NULL OR identity = $2)
+                   AND ($3::text IS NULL OR detection = $3)
+                   AND ($4::text IS NULL OR last_seen COLLATE \"C\" >= $4)",
+                &[
+                    &filter.min_severity.map_or(0, severity_rank),
+                    &filter.identity,
+                    &filter.detection,
+                    &filter.since.map(|t| t.to_string()),
+                ],
+            )
+            .pg(CONTEXT)?;
+        let count: i64 = col(&row, 0, CONTEXT)?;
+        Ok(count.max(0).unsigned_abs())
+    }
+
     fn alerts(&self, filter: &AlertFilter) -> Result<Vec<StoredAlert>, StoreError> {
         const CONTEXT: &str = "reading alerts";
         // No limit is LIMIT NULL (all rows); a limit past i64 is no limit either.
         let limit: Option<i64> = filter.limit.and_then(|l| i64::try_from(l).ok());
+        let offset: i64 = filter
+            .offset
+            .map_or(0, |o| i64::try_from(o).unwrap_or(i64::MAX));
         let rows = self
             .pool
             .get()?
@@ -599,13 +625,14 @@ impl InventoryStore for PgStore {
                    AND ($3::text IS NULL OR detection = $3)
                    AND ($4::text IS NULL OR last_seen COLLATE \"C\" >= $4)
                  ORDER BY COALESCE(last_seen, '') COLLATE \"C\" DESC, id COLLATE \"C\"
-                 LIMIT $5",
+                 LIMIT $5 OFFSET $6",
                 &[
                     &filter.min_severity.map_or(0, severity_rank),
                     &filter.identity,
                     &filter.detection,
                     &filter.since.map(|t| t.to_string()),
                     &limit,
+                    &offset,
                 ],
             )
             .pg(CONTEXT)?;

@@ -11,14 +11,15 @@
 use jiff::Timestamp;
 use nhi_store::backend::{
     AUDIT_COLUMNS, AuditColumns, Decoder, FINDING_INDEX_COLUMNS, FindingIndexColumns,
-    IDENTITY_COLUMNS, IdentityColumns, RUN_COLUMNS, RunColumns, SESSION_COLUMNS, SNAPSHOT_COLUMNS,
-    SessionColumns, SnapshotColumns, TOKEN_COLUMNS, TokenColumns, USER_COLUMNS, UserColumns, count,
-    identity_order, identity_search_text, search_pattern, severity_rank, stored_count, to_json,
-    with_shown_status,
+    IDENTITY_COLUMNS, IdentityColumns, KeyType, RUN_COLUMNS, RunColumns, SESSION_COLUMNS,
+    SNAPSHOT_COLUMNS, SessionColumns, SnapshotColumns, TOKEN_COLUMNS, TokenColumns, USER_COLUMNS,
+    UserColumns, count, identity_order, identity_search_text, identity_seek, identity_sort_key,
+    sample_bookmarks, search_pattern, severity_rank, stored_count, to_json, with_shown_status,
 };
 use nhi_store::{
     ApiTokenRow, AuditEntry, AuditFilter, FindingIndexRow, FindingQuery, IdentityIndexRow,
-    IdentityQuery, LocalUser, Page, RunRow, ServerStore, SessionRow, SnapshotRow, StoreError,
+    IdentityQuery, LocalUser, Page, RunRow, ServerStore, SessionRow, SnapshotRow, SortValue,
+    StoreError,
 };
 use postgres::types::ToSql;
 use postgres::{GenericClient, Row};
@@ -199,29 +200,37 @@ impl PgStore {
     fn page<C, T>(
         &self,
         (columns, from, filter, order): (&str, &str, &str, &str),
-        args: &[Param<'_>],
-        (limit_rows, offset): (usize, usize),
+        (args, seek, seek_args): (&[Param<'_>], &str, &[Param<'_>]),
+        (limit_rows, offset, known_total): (usize, usize, Option<u64>),
         context: &'static str,
         read: Read<C>,
         decode: Decode<C, T>,
     ) -> Result<Page<T>, StoreError> {
         let (limit_rows, offset) = (limit(limit_rows), limit(offset));
-        let (limit_at, offset_at) = (args.len() + 1, args.len() + 2);
         let mut paged: Vec<Param<'_>> = args.to_vec();
+        paged.extend_from_slice(seek_args);
+        let (limit_at, offset_at) = (paged.len() + 1, paged.len() + 2);
         paged.push(&limit_rows);
         paged.push(&offset);
         self.read(context, |tx| {
-            let n: i64 = col(
-                &tx.query_one(&format!("SELECT count(*) FROM {from} {filter}"), args)
-                    .pg(context)?,
-                0,
-                context,
-            )?;
+            let n: i64 = match known_total {
+                Some(total) => stored_count(total),
+                None => col(
+                    &tx.query_one(&format!("SELECT count(*) FROM {from} {filter}"), args)
+                        .pg(context)?,
+                    0,
+                    context,
+                )?,
+            };
             let items = rows(
                 tx,
+                // The page's keys first, then its rows (see the SQLite twin): the sort
+                // and the OFFSET skip run over a covering index, not the wide rows.
                 &format!(
-                    "SELECT {columns} FROM {from} {filter} ORDER BY {order}
-                     LIMIT ${limit_at} OFFSET ${offset_at}"
+                    "SELECT {columns} FROM {from} WHERE id IN
+                       (SELECT id FROM {from} {filter}{seek} ORDER BY {order}
+                        LIMIT ${limit_at} OFFSET ${offset_at})
+                     ORDER BY {order}"
                 ),
                 &paged,
                 context,
@@ -417,8 +426,8 @@ impl ServerStore for PgStore {
                    AND ($3::bigint IS NULL OR at_epoch >= $3)",
                 "id DESC",
             ),
-            &[&filter.actor, &filter.action, &since],
-            (filter.limit, filter.offset),
+            (&[&filter.actor, &filter.action, &since], "", &[]),
+            (filter.limit, filter.offset, None),
             "reading the audit log",
             audit_of,
             AuditColumns::decode,
@@ -474,8 +483,8 @@ impl ServerStore for PgStore {
     fn runs(&self, limit_rows: usize, offset: usize) -> Result<Page<RunRow>, StoreError> {
         self.page(
             (RUN_COLUMNS, "collection_runs", "", "id DESC"),
-            &[],
-            (limit_rows, offset),
+            (&[], "", &[]),
+            (limit_rows, offset, None),
             "listing collection runs",
             run_of,
             RunColumns::decode,
@@ -622,30 +631,66 @@ impl ServerStore for PgStore {
 
     fn identity_page(&self, query: &IdentityQuery) -> Result<Page<IdentityIndexRow>, StoreError> {
         let search = search_pattern(query.search.as_deref());
+        let args = identity_filter_args(query, &search);
+        let seek = identity_seek(query, C, args.len() + 1, typed_placeholder);
+        let seek_args: Vec<Param<'_>> = if seek.is_empty() {
+            Vec::new()
+        } else {
+            query.after.iter().flatten().map(sort_param).collect()
+        };
         self.page(
             (
                 IDENTITY_COLUMNS,
                 "identity_index",
-                "WHERE ($1::text IS NULL OR provider = $1) AND ($2::text IS NULL OR kind = $2)
-                   AND ($3::text IS NULL OR risk_tier = $3)
-                   AND ($4::text IS NULL OR privilege_tier = $4)
-                   AND ($5::text IS NULL OR owner = $5)
-                   AND ($6::text IS NULL OR search LIKE $6 ESCAPE '\\')",
-                &identity_order(query, " COLLATE \"C\""),
+                IDENTITY_FILTER,
+                &identity_order(query, C),
             ),
-            &[
-                &query.provider,
-                &query.kind,
-                &query.risk_tier,
-                &query.privilege_tier,
-                &query.owner,
-                &search,
-            ],
-            (query.limit, query.offset),
+            (&args, &seek, &seek_args),
+            (query.limit, query.offset, query.known_total),
             "listing identities",
             identity_of,
             IdentityColumns::decode,
         )
+    }
+
+    fn identity_bookmarks(
+        &self,
+        query: &IdentityQuery,
+        every: usize,
+    ) -> Result<Vec<Vec<SortValue>>, StoreError> {
+        const CONTEXT: &str = "reading identity bookmarks";
+        let key = identity_sort_key(query.sort, C);
+        let columns: Vec<String> = key
+            .iter()
+            .map(|(expr, kind)| match kind {
+                KeyType::Int => format!("CAST({expr} AS BIGINT)"),
+                KeyType::Text => expr.clone(),
+            })
+            .collect();
+        let search = search_pattern(query.search.as_deref());
+        let args = identity_filter_args(query, &search);
+        let sql = format!(
+            "SELECT {} FROM identity_index {IDENTITY_FILTER} ORDER BY {}",
+            columns.join(", "),
+            identity_order(query, C)
+        );
+        self.read(CONTEXT, |tx| {
+            let rows = tx.query(&sql, &args).pg(CONTEXT)?;
+            sample_bookmarks(
+                rows.iter().map(|row| {
+                    key.iter()
+                        .enumerate()
+                        .map(|(i, (_, kind))| {
+                            Ok(match kind {
+                                KeyType::Int => SortValue::Int(col(row, i, CONTEXT)?),
+                                KeyType::Text => SortValue::Text(col(row, i, CONTEXT)?),
+                            })
+                        })
+                        .collect()
+                }),
+                every,
+            )
+        })
     }
 
     fn identity_row(&self, id: &str) -> Result<Option<IdentityIndexRow>, StoreError> {
@@ -672,15 +717,19 @@ impl ServerStore for PgStore {
                         OR lower(title || ' ' || subject_name || ' ' || rule) LIKE $6 ESCAPE '\\')",
                 "severity_rank DESC, id COLLATE \"C\"",
             ),
-            &[
-                &min,
-                &query.owasp,
-                &query.status,
-                &query.subject,
-                &query.rule,
-                &search,
-            ],
-            (query.limit, query.offset),
+            (
+                &[
+                    &min,
+                    &query.owasp,
+                    &query.status,
+                    &query.subject,
+                    &query.rule,
+                    &search,
+                ],
+                "",
+                &[],
+            ),
+            (query.limit, query.offset, None),
             "listing findings",
             finding_of,
             FindingIndexColumns::decode,
@@ -771,5 +820,45 @@ impl ServerStore for PgStore {
             snapshot_of,
             SnapshotColumns::decode,
         )
+    }
+}
+
+/// Text sort keys compare by code point, as SQLite's BINARY collation does.
+const C: &str = " COLLATE \"C\"";
+
+const IDENTITY_FILTER: &str =
+    "WHERE ($1::text IS NULL OR provider = $1) AND ($2::text IS NULL OR kind = $2)
+   AND ($3::text IS NULL OR risk_tier = $3)
+   AND ($4::text IS NULL OR privilege_tier = $4)
+   AND ($5::text IS NULL OR owner = $5)
+   AND ($6::text IS NULL OR search LIKE $6 ESCAPE '\\')";
+
+fn identity_filter_args<'q>(
+    query: &'q IdentityQuery,
+    search: &'q Option<String>,
+) -> Vec<Param<'q>> {
+    vec![
+        &query.provider,
+        &query.kind,
+        &query.risk_tier,
+        &query.privilege_tier,
+        &query.owner,
+        search,
+    ]
+}
+
+/// `$n` with its type spelled out: the server cannot infer a parameter's type from a row
+/// comparison as reliably as from a plain one.
+fn typed_placeholder(n: usize, kind: KeyType) -> String {
+    match kind {
+        KeyType::Int => format!("${n}::bigint"),
+        KeyType::Text => format!("${n}::text"),
+    }
+}
+
+fn sort_param(value: &SortValue) -> Param<'_> {
+    match value {
+        SortValue::Int(n) => n,
+        SortValue::Text(t) => t,
     }
 }

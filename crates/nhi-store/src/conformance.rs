@@ -1039,6 +1039,42 @@ pub fn alerts_without_times_sort_last_and_limits_apply(fresh: Fresh<'_>) {
         })
         .is_empty()
     );
+    // Paging happens in the store, in the same order, and the count ignores the page.
+    assert_eq!(
+        ids(AlertFilter {
+            limit: Some(2),
+            offset: Some(1),
+            ..AlertFilter::default()
+        }),
+        ["a", "b"]
+    );
+    assert_eq!(
+        ids(AlertFilter {
+            offset: Some(3),
+            ..AlertFilter::default()
+        }),
+        ["c"]
+    );
+    assert!(
+        ids(AlertFilter {
+            offset: Some(9),
+            ..AlertFilter::default()
+        })
+        .is_empty()
+    );
+    assert_eq!(store.alert_count(&AlertFilter::default()).unwrap(), 4);
+    assert_eq!(
+        store
+            .alert_count(&AlertFilter {
+                min_severity: Some(Severity::Medium),
+                since: Some("2026-01-02T00:00:00Z".parse().unwrap()),
+                limit: Some(1),
+                offset: Some(1),
+                ..AlertFilter::default()
+            })
+            .unwrap(),
+        3
+    );
     assert_eq!(
         ids(AlertFilter {
             min_severity: Some(Severity::Medium),

@@ -31,6 +31,7 @@ macro_rules! server_conformance_tests {
             runs_record_their_outcome_and_list_newest_first,
             a_lease_has_one_holder_until_it_expires,
             identity_pages_filter_search_and_sort_like_every_backend,
+            bookmarks_resume_every_order_where_offset_paging_would,
             finding_pages_filter_and_a_status_change_shows_in_the_body,
             owners_count_identities_and_high_risk_ones,
             replacing_the_index_drops_the_old_rows_and_keeps_snapshots,
@@ -380,24 +381,23 @@ pub fn identity_pages_filter_search_and_sort_like_every_backend(fresh: Fresh<'_>
         },
     );
     assert_eq!(ids, ["aws:2", "aws:3", "aws:1", "gcp:2", "gcp:3", "gcp:1"]);
-    // Never-used identities last whichever the direction.
-    for descending in [false, true] {
-        let (ids, _) = page_ids(
-            store,
-            IdentityQuery {
-                sort: IdentitySort::LastUsed,
-                descending,
-                ..q()
-            },
-        );
-        let expected_used = if descending {
-            ["aws:1", "aws:2", "gcp:1", "gcp:3"]
-        } else {
-            ["gcp:3", "gcp:1", "aws:2", "aws:1"]
-        };
-        assert_eq!(ids[..4], expected_used, "descending: {descending}");
-        assert_eq!(ids[4..], ["aws:3", "gcp:2"], "descending: {descending}");
-    }
+    // Never-used identities count as the oldest: first ascending, last descending; each
+    // direction is the exact reverse of the other (one index serves both).
+    let by_use = IdentityQuery {
+        sort: IdentitySort::LastUsed,
+        ..q()
+    };
+    let (ids, _) = page_ids(store, by_use.clone());
+    assert_eq!(ids, ["aws:3", "gcp:2", "gcp:3", "gcp:1", "aws:2", "aws:1"]);
+    let (mut reversed, _) = page_ids(
+        store,
+        IdentityQuery {
+            descending: true,
+            ..by_use
+        },
+    );
+    reversed.reverse();
+    assert_eq!(reversed, ids);
     // Findings, then risk.
     let (ids, _) = page_ids(
         store,
@@ -427,6 +427,27 @@ pub fn identity_pages_filter_search_and_sort_like_every_backend(fresh: Fresh<'_>
         },
     );
     assert_eq!(total, 2);
+    // A total the caller already knows is taken as given; the rows are the same.
+    let (known, total) = page_ids(
+        store,
+        IdentityQuery {
+            risk_tier: Some("high".into()),
+            known_total: Some(41),
+            ..q()
+        },
+    );
+    assert_eq!(total, 41);
+    assert_eq!(
+        known,
+        page_ids(
+            store,
+            IdentityQuery {
+                risk_tier: Some("high".into()),
+                ..q()
+            }
+        )
+        .0
+    );
     let (_, total) = page_ids(
         store,
         IdentityQuery {
@@ -524,6 +545,69 @@ fn finding(
         subject_name: subject.replace(':', "-"),
         status: "open".into(),
         body: format!(r#"{{"id":"{id}","status":"open","title":"{title}"}}"#),
+    }
+}
+
+pub fn bookmarks_resume_every_order_where_offset_paging_would(fresh: Fresh<'_>) {
+    let mut store = fresh();
+    // Ties in every sort key but the id, and never-used identities, so the keyset
+    // condition has to break ties the way the ORDER BY does.
+    let mut rows = estate();
+    for i in 0u32..30 {
+        let provider = if i.is_multiple_of(3) { "gcp" } else { "aws" };
+        let mut row = identity(
+            &format!("{provider}:t{i:02}"),
+            &format!("tie-{}", i % 4),
+            provider,
+            (i % 5) * 20,
+            if i.is_multiple_of(2) { "team-a" } else { "" },
+        );
+        if i.is_multiple_of(4) {
+            row.last_used = None;
+        }
+        rows.push(row);
+    }
+    store.replace_index(&rows, &[], &snapshot(36)).unwrap();
+    let store = &*store;
+    for sort in IdentitySort::ALL {
+        for descending in [false, true] {
+            for provider in [None, Some("aws".to_string())] {
+                let query = IdentityQuery {
+                    sort,
+                    descending,
+                    provider: provider.clone(),
+                    ..IdentityQuery::default()
+                };
+                let (all, total) = page_ids(store, query.clone());
+                let every = 4;
+                let bookmarks = store.identity_bookmarks(&query, every).unwrap();
+                assert_eq!(
+                    bookmarks.len(),
+                    total as usize / every,
+                    "{sort:?} {descending}"
+                );
+                for (i, bookmark) in bookmarks.into_iter().enumerate() {
+                    let resumed = (i + 1) * every;
+                    for skip in [0, 1, 3] {
+                        let (ids, _) = page_ids(
+                            store,
+                            IdentityQuery {
+                                after: Some(bookmark.clone()),
+                                offset: skip,
+                                limit: 5,
+                                ..query.clone()
+                            },
+                        );
+                        let start = (resumed + skip).min(all.len());
+                        let expected = &all[start..(start + 5).min(all.len())];
+                        assert_eq!(
+                            ids, expected,
+                            "{sort:?} descending={descending} provider={provider:?} bookmark {i} skip {skip}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -39,7 +39,7 @@ pub use error::StoreError;
 pub use server::{
     ApiTokenRow, AuditEntry, AuditFilter, FindingIndexRow, FindingQuery, IdentityIndexRow,
     IdentityQuery, IdentitySort, LocalUser, Page, Role, RunRow, RunStatus, ServerCopy, ServerStore,
-    SessionRow, SnapshotRow, copy_server_tables,
+    SessionRow, SnapshotRow, SortValue, copy_server_tables,
 };
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
@@ -113,8 +113,11 @@ pub trait InventoryStore {
     /// The last committed checkpoint of feed `name`: (state, positions), both JSON.
     fn monitor_checkpoint(&self, name: &str) -> Result<Option<(String, String)>, StoreError>;
 
-    /// Stored alerts, newest first.
+    /// Stored alerts, newest first; `limit` and `offset` page in the store.
     fn alerts(&self, filter: &AlertFilter) -> Result<Vec<StoredAlert>, StoreError>;
+
+    /// How many stored alerts match `filter` (its `limit` and `offset` ignored).
+    fn alert_count(&self, filter: &AlertFilter) -> Result<u64, StoreError>;
 
     /// Every row the store holds, read in one consistent snapshot, for moving it to
     /// another backend (see [`StoreDump`]).
@@ -160,6 +163,8 @@ pub struct AlertFilter {
     /// Alerts whose last event is at or after this time.
     pub since: Option<jiff::Timestamp>,
     pub limit: Option<usize>,
+    /// Alerts to skip (in the newest-first order) before the first one returned.
+    pub offset: Option<usize>,
 }
 
 /// A finding an operator has accepted for now, and why.

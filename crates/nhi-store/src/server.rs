@@ -247,6 +247,23 @@ pub struct IdentityQuery {
     pub descending: bool,
     pub limit: usize,
     pub offset: usize,
+    /// The number of matching identities when the caller already knows it (the server
+    /// caches counts per index generation): the store then skips counting, which at
+    /// 100,000 identities costs more than reading the page.
+    pub known_total: Option<u64>,
+    /// Start right after the row whose sort key this is (keyset paging); `offset` then
+    /// counts from there. The server keeps such bookmarks every few hundred rows (see
+    /// [`ServerStore::identity_bookmarks`]), so a page deep in 100,000 identities is an
+    /// index seek plus a short skip instead of a skip over every row before it.
+    pub after: Option<Vec<SortValue>>,
+}
+
+/// One column of an identity's sort key, as [`ServerStore::identity_bookmarks`] returns
+/// it and [`IdentityQuery::after`] takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SortValue {
+    Int(i64),
+    Text(String),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -328,6 +345,15 @@ pub trait ServerStore {
         snapshot: &SnapshotRow,
     ) -> Result<(), StoreError>;
     fn identity_page(&self, query: &IdentityQuery) -> Result<Page<IdentityIndexRow>, StoreError>;
+
+    /// The sort keys of the rows at positions `every - 1`, `2 * every - 1`, … of the
+    /// query's filter and order (its limit, offset, after and known total ignored):
+    /// bookmarks that [`IdentityQuery::after`] resumes from.
+    fn identity_bookmarks(
+        &self,
+        query: &IdentityQuery,
+        every: usize,
+    ) -> Result<Vec<Vec<SortValue>>, StoreError>;
     fn identity_row(&self, id: &str) -> Result<Option<IdentityIndexRow>, StoreError>;
     fn finding_page(&self, query: &FindingQuery) -> Result<Page<FindingIndexRow>, StoreError>;
     fn finding_row(&self, id: &str) -> Result<Option<FindingIndexRow>, StoreError>;

@@ -703,6 +703,20 @@ fn stored(alert: &Alert) -> Result<StoredAlert> {
 }
 
 pub fn monitor(args: &MonitorArgs) -> Result<u8> {
+    let stop = install_stop_flag()?;
+    Ok(monitor_until(args, stop)?.exit_code)
+}
+
+/// What one pass of `nhi monitor` did.
+pub(crate) struct MonitorRun {
+    pub exit_code: u8,
+    pub events: u64,
+    pub alerts: u64,
+}
+
+/// `nhi monitor`, stopping early when `stop` is set. The CLI sets it from SIGINT and
+/// SIGTERM; a `nhi serve` job passes its own flag (the server owns the signals).
+pub(crate) fn monitor_until(args: &MonitorArgs, stop: Arc<AtomicBool>) -> Result<MonitorRun> {
     let file = read_config(args.config.as_deref())?;
     let config = file.monitor.clone().unwrap_or_default();
     let sinks = crate::sinks::SinkThread::start(crate::sinks::build(&file.sink)?)?;
@@ -798,7 +812,6 @@ pub fn monitor(args: &MonitorArgs) -> Result<u8> {
     let (tx, rx): (SyncSender<Message>, Receiver<Message>) = sync_channel(CHANNEL_DEPTH);
     let follow = args.follow;
     let interval = Duration::from_secs(args.interval.max(1));
-    let stop = install_stop_flag()?;
     let reader_stop = Arc::clone(&stop);
     let reader = std::thread::Builder::new()
         .name("nhi-monitor-reader".into())
@@ -923,12 +936,16 @@ pub fn monitor(args: &MonitorArgs) -> Result<u8> {
     if sink_errors > 0 {
         eprintln!("nhi: warning: {sink_errors} alert deliveries to sinks failed");
     }
-    Ok(if failing {
-        exit::FINDINGS
-    } else if sink_errors > 0 {
-        exit::INPUT_ERROR
-    } else {
-        exit::CLEAN
+    Ok(MonitorRun {
+        exit_code: if failing {
+            exit::FINDINGS
+        } else if sink_errors > 0 {
+            exit::INPUT_ERROR
+        } else {
+            exit::CLEAN
+        },
+        events: read_stats.total_events(),
+        alerts: stats.alerts,
     })
 }
 
@@ -1012,6 +1029,7 @@ pub fn alerts(args: &AlertsArgs) -> Result<u8> {
         detection: args.detection.clone(),
         since: None,
         limit: args.limit,
+        offset: None,
     })?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

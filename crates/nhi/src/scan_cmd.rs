@@ -22,6 +22,44 @@ const ROOT_SUPPRESSIONS: &str = ".nhi-suppressions.toml";
 const WARNINGS_SHOWN: usize = 20;
 
 pub fn run(args: &ScanArgs) -> Result<u8> {
+    let (output, rules) = scan_and_record(args, None)?;
+
+    let rule_meta = rule_meta(&rules);
+    let report = Report {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        summary: &output.summary,
+        findings: &output.findings,
+        consumers: &output.consumers,
+        rules: &rule_meta,
+    };
+    write_report(&report, args.format, args.output.as_deref())?;
+
+    if !args.quiet {
+        print_warnings(&output.summary);
+        if !output.exports.is_empty() {
+            eprintln!(
+                "nhi: read {} platform exports ({} identities, {} platform credentials){}",
+                output.exports.len(),
+                output.inventory.identities.len(),
+                output.inventory.credentials.len(),
+                if args.no_store {
+                    ""
+                } else {
+                    "; `nhi inventory` lists them with the credentials found in code"
+                }
+            );
+        }
+    }
+    Ok(exit_code(args.fail_on, &output))
+}
+
+/// Scans `args.paths` and records the scan in one transaction: in `store` when given
+/// (a `nhi serve` job hands over its own connection), else in the store `--db` names,
+/// unless `--no-store`.
+pub(crate) fn scan_and_record(
+    args: &ScanArgs,
+    store: Option<&mut dyn nhi_store::InventoryStore>,
+) -> Result<(nhi_scan::ScanOutput, RuleSet)> {
     let rules = load_rules(args.rules.as_deref())?;
     let key_path = match &args.key_file {
         Some(path) => path.clone(),
@@ -54,53 +92,35 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     let output = output?;
     let finished_at = jiff::Timestamp::now();
 
-    if !args.no_store {
-        let location = crate::store::StoreLocation::from_arg(args.db.as_deref())?;
-        let mut store = location.open()?;
+    if !args.no_store || store.is_some() {
         let roots = output.summary.roots.clone();
         let codeowners = read_codeowners(&args.paths, &roots);
-        store
-            .record_scan(&nhi_store::ScanRecord {
-                started_at,
-                finished_at,
-                roots: &roots,
-                summary: &output.summary,
-                credentials: &output.credentials,
-                findings: &output.findings,
-                consumers: &output.consumers,
-                inventory: Some(&output.inventory),
-                codeowners: &codeowners,
-            })
-            .with_context(|| format!("cannot record the scan in {}", location.describe()))?;
-    }
-
-    let rule_meta = rule_meta(&rules);
-    let report = Report {
-        tool_version: env!("CARGO_PKG_VERSION"),
-        summary: &output.summary,
-        findings: &output.findings,
-        consumers: &output.consumers,
-        rules: &rule_meta,
-    };
-    write_report(&report, args.format, args.output.as_deref())?;
-
-    if !args.quiet {
-        print_warnings(&output.summary);
-        if !output.exports.is_empty() {
-            eprintln!(
-                "nhi: read {} platform exports ({} identities, {} platform credentials){}",
-                output.exports.len(),
-                output.inventory.identities.len(),
-                output.inventory.credentials.len(),
-                if args.no_store {
-                    ""
-                } else {
-                    "; `nhi inventory` lists them with the credentials found in code"
-                }
-            );
+        let record = nhi_store::ScanRecord {
+            started_at,
+            finished_at,
+            roots: &roots,
+            summary: &output.summary,
+            credentials: &output.credentials,
+            findings: &output.findings,
+            consumers: &output.consumers,
+            inventory: Some(&output.inventory),
+            codeowners: &codeowners,
+        };
+        match store {
+            Some(store) => {
+                store
+                    .record_scan(&record)
+                    .context("cannot record the scan")?;
+            }
+            None => {
+                let location = crate::store::StoreLocation::from_arg(args.db.as_deref())?;
+                location.open()?.record_scan(&record).with_context(|| {
+                    format!("cannot record the scan in {}", location.describe())
+                })?;
+            }
         }
     }
-    Ok(exit_code(args.fail_on, &output))
+    Ok((output, rules))
 }
 
 /// Where GitHub and GitLab look for CODEOWNERS, in their order of precedence.

@@ -29,10 +29,16 @@ struct ServeConfig {
 #[serde(deny_unknown_fields)]
 struct JobConfig {
     name: String,
-    /// `import` (export files and directories) or `aws` (live, read-only).
+    /// `import` (export files and directories), `aws` (live, read-only), `scan` (code,
+    /// git history and configs, as `nhi scan`) or `monitor` (log files and
+    /// directories, as `nhi monitor`).
     kind: String,
     #[serde(default)]
     paths: Vec<PathBuf>,
+    /// More `nhi scan` / `nhi monitor` flags, as on the command line (`--no-history`,
+    /// `--config monitor.toml`, `--sigma rules/`). The store is always the server's.
+    #[serde(default)]
+    args: Vec<String>,
     /// Five-field cron, UTC. Without one the job runs only when triggered.
     schedule: Option<String>,
     #[serde(default = "default_retries")]
@@ -115,7 +121,142 @@ impl Collector for AwsCollector {
     }
 }
 
-fn load_jobs(path: Option<&Path>) -> Result<Jobs> {
+/// `nhi scan` as a job: the same scan, recorded through the job's own store connection
+/// in one transaction; the report is not printed.
+struct ScanCollector {
+    args: crate::cli::ScanArgs,
+}
+
+impl Collector for ScanCollector {
+    fn collect(&self, store: &mut dyn Backend) -> Result<RunCounts, String> {
+        let (output, _) = crate::scan_cmd::scan_and_record(&self.args, Some(store))
+            .map_err(|e| format!("{e:#}"))?;
+        Ok(RunCounts {
+            identities: output.inventory.identities.len() as u64,
+            credentials: output.credentials.len() as u64,
+        })
+    }
+}
+
+/// `nhi monitor` as a job over log files and directories: each run reads what was
+/// written since the feed's checkpoint (the feed is named after the job), stores the
+/// alerts and commits the detectors' state with the read positions, so a run that fails
+/// resumes from the last commit and nothing is read twice.
+struct MonitorCollector {
+    name: String,
+    args: crate::cli::MonitorArgs,
+}
+
+impl Collector for MonitorCollector {
+    fn collect(&self, _store: &mut dyn Backend) -> Result<RunCounts, String> {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let run =
+            crate::monitor_cmd::monitor_until(&self.args, stop).map_err(|e| format!("{e:#}"))?;
+        eprintln!(
+            "nhi serve: job {}: {} events, {} alerts",
+            self.name, run.events, run.alerts
+        );
+        Ok(RunCounts::default())
+    }
+}
+
+/// Parses a job's command line as `nhi SUBCOMMAND PATH... ARGS...`, so a job accepts
+/// exactly the flags the command does, checked when the server starts.
+fn job_command(
+    jobs_file: &Path,
+    job: &JobConfig,
+    subcommand: &str,
+    paths: &[PathBuf],
+    store: &StoreArgs,
+) -> Result<crate::cli::Command> {
+    if job
+        .args
+        .iter()
+        .any(|a| a == "--db" || a.starts_with("--db=") || a == "--no-store" || a == "--follow")
+    {
+        bail!(
+            "{}: job {:?}: --db, --no-store and --follow are set by the server, not in args",
+            jobs_file.display(),
+            job.name
+        );
+    }
+    let mut argv: Vec<std::ffi::OsString> = vec!["nhi".into(), subcommand.into()];
+    argv.extend(paths.iter().map(|p| p.as_os_str().to_owned()));
+    let base = jobs_file.parent().unwrap_or(Path::new("."));
+    argv.extend(resolve_path_args(&job.args, base));
+    argv.push("--quiet".into());
+    if let Some(db) = &store.db {
+        argv.push("--db".into());
+        argv.push(db.as_os_str().to_owned());
+    }
+    if subcommand == "monitor" {
+        for (flag, value) in [
+            ("--env-rules", &store.env_rules),
+            ("--policy", &store.policy),
+        ] {
+            if let Some(value) = value {
+                argv.push(flag.into());
+                argv.push(value.as_os_str().to_owned());
+            }
+        }
+    }
+    use clap::Parser;
+    let cli = crate::cli::Cli::try_parse_from(argv).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: job {:?}: not valid `nhi {subcommand}` arguments: {}",
+            jobs_file.display(),
+            job.name,
+            e.render()
+        )
+    })?;
+    Ok(cli.command)
+}
+
+/// The `nhi scan` / `nhi monitor` flags whose value is a file or directory.
+const PATH_FLAGS: [&str; 9] = [
+    "--config",
+    "--sigma",
+    "--asn-db",
+    "--country-db",
+    "--rules",
+    "--suppressions",
+    "--key-file",
+    "--output",
+    "--env-rules",
+];
+
+/// A job's flags with relative file values made relative to the jobs file, like its
+/// `paths`, so a jobs file means the same wherever the server is started.
+fn resolve_path_args(args: &[String], base: &Path) -> Vec<std::ffi::OsString> {
+    let resolve = |value: &str| -> std::ffi::OsString {
+        let path = Path::new(value);
+        if path.is_absolute() {
+            path.as_os_str().to_owned()
+        } else {
+            base.join(path).into_os_string()
+        }
+    };
+    let mut out = Vec::with_capacity(args.len());
+    let mut value_is_path = false;
+    for arg in args {
+        if value_is_path {
+            out.push(resolve(arg));
+            value_is_path = false;
+        } else if let Some((flag, value)) = arg.split_once('=')
+            && PATH_FLAGS.contains(&flag)
+        {
+            let mut joined = std::ffi::OsString::from(format!("{flag}="));
+            joined.push(resolve(value));
+            out.push(joined);
+        } else {
+            value_is_path = PATH_FLAGS.contains(&arg.as_str());
+            out.push(arg.into());
+        }
+    }
+    out
+}
+
+fn load_jobs(path: Option<&Path>, store: &StoreArgs) -> Result<Jobs> {
     let Some(path) = path else {
         return Ok(Jobs::new(Vec::new()));
     };
@@ -147,6 +288,32 @@ fn load_jobs(path: Option<&Path>) -> Result<Jobs> {
                     paths: job.paths.iter().map(|p| base.join(p)).collect(),
                 })
             }
+            "scan" | "monitor" => {
+                if job.paths.is_empty() {
+                    bail!("{}: job {:?} needs paths", path.display(), job.name);
+                }
+                let base = path.parent().unwrap_or(Path::new("."));
+                let paths: Vec<PathBuf> = job.paths.iter().map(|p| base.join(p)).collect();
+                match job_command(path, &job, &job.kind, &paths, store)? {
+                    crate::cli::Command::Scan(args) => Arc::new(ScanCollector { args }),
+                    crate::cli::Command::Monitor(mut args) => {
+                        // Each monitor job is its own feed: its own checkpoint and baselines.
+                        if !job
+                            .args
+                            .iter()
+                            .any(|a| a == "--feed" || a.starts_with("--feed="))
+                        {
+                            args.feed = format!("job:{}", job.name);
+                        }
+                        args.format = crate::cli::AlertOutput::None;
+                        Arc::new(MonitorCollector {
+                            name: job.name.clone(),
+                            args,
+                        })
+                    }
+                    _ => bail!("job {:?}: not a scan or monitor command", job.name),
+                }
+            }
             "aws" => Arc::new(AwsCollector {
                 options: nhi_collect_aws::CollectOptions {
                     endpoint_url: job.endpoint_url.clone(),
@@ -156,7 +323,7 @@ fn load_jobs(path: Option<&Path>) -> Result<Jobs> {
                 },
             }),
             other => bail!(
-                "{}: job {:?} has kind {other:?}; known kinds are import and aws",
+                "{}: job {:?} has kind {other:?}; known kinds are import, aws, scan and monitor",
                 path.display(),
                 job.name
             ),
@@ -173,7 +340,7 @@ fn load_jobs(path: Option<&Path>) -> Result<Jobs> {
 
 pub fn serve(args: &ServeArgs) -> Result<u8> {
     let open = store_factory(&args.store)?;
-    let jobs = load_jobs(args.config.as_deref())?;
+    let jobs = load_jobs(args.config.as_deref(), &args.store)?;
     let session_ttl = nhi_server::auth::parse_ttl(&args.session_ttl)
         .with_context(|| format!("--session-ttl {:?} is not a duration", args.session_ttl))?;
     let policy = args.store.policy.clone().or_else(|| {
@@ -300,5 +467,44 @@ pub fn user(command: &UserCommand) -> Result<u8> {
             eprintln!("nhi: user {name} ({}) saved", role.role());
             Ok(exit::CLEAN)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_flags_with_file_values_are_relative_to_the_jobs_file() {
+        let args: Vec<String> = [
+            "--config",
+            "mon.toml",
+            "--sigma=rules",
+            "--no-history",
+            "--feed",
+            "x",
+            "--output",
+            "/abs/out.json",
+        ]
+        .map(String::from)
+        .to_vec();
+        let resolved = resolve_path_args(&args, Path::new("/etc/nhi"));
+        let resolved: Vec<String> = resolved
+            .into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            resolved,
+            [
+                "--config",
+                "/etc/nhi/mon.toml",
+                "--sigma=/etc/nhi/rules",
+                "--no-history",
+                "--feed",
+                "x",
+                "--output",
+                "/abs/out.json"
+            ]
+        );
     }
 }

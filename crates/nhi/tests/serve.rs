@@ -12,6 +12,42 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use support::{get, http, repo, sample_store, start, token};
 
+/// Starts job `name` as `operator` and waits for its run to finish; returns the run.
+fn run_job(server: &support::Server, operator: &str, viewer: &str, name: &str) -> Value {
+    let (_, body) = get(server, "/api/v1/runs", Some(viewer));
+    let before = serde_json::from_str::<Value>(&body).unwrap()["total"]
+        .as_u64()
+        .unwrap_or(0);
+    let (status, _, body) = http(
+        server,
+        "POST",
+        "/api/v1/runs",
+        &[
+            ("Authorization", &format!("Bearer {operator}")),
+            ("Content-Type", "application/json"),
+        ],
+        &format!("{{\"job\": \"{name}\"}}"),
+    );
+    assert_eq!(status, 202, "{body}");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (_, body) = get(server, "/api/v1/runs", Some(viewer));
+        let runs: Value = serde_json::from_str(&body).unwrap();
+        if runs["total"].as_u64().unwrap_or(0) > before
+            && let Some(run) = runs["items"].as_array().unwrap().first()
+            && run["job"] == name
+            && run["status"] != "running"
+        {
+            return run.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "job {name} never finished: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// The secrets in the sample estate's files, found with the same rules `nhi scan` uses
 /// (held in memory only, to check that none reaches a response).
 fn planted_secrets() -> Vec<String> {
@@ -65,11 +101,24 @@ fn the_api_and_every_page_on(dir: &Path, db: &Path) {
     let operator = token(&db, "operator");
     let admin = token(&db, "admin");
     let jobs = dir.join("jobs.toml");
+    // A repository the sample scan never saw, holding one of the estate's secrets.
+    let new_repo = dir.join("job-scan-root");
+    std::fs::create_dir_all(&new_repo).unwrap();
+    std::fs::copy(
+        repo().join("examples/acme/.env.production"),
+        new_repo.join(".env"),
+    )
+    .unwrap();
     std::fs::write(
         &jobs,
         format!(
-            "[[job]]\nname = \"exports\"\nkind = \"import\"\npaths = [{:?}]\nretries = 0\n",
-            repo().join("examples/acme/exports").to_string_lossy()
+            "[[job]]\nname = \"exports\"\nkind = \"import\"\npaths = [{exports:?}]\nretries = 0\n\n\
+             [[job]]\nname = \"repos\"\nkind = \"scan\"\npaths = [{new_repo:?}]\nargs = [\"--no-history\"]\nretries = 0\n\n\
+             [[job]]\nname = \"trail\"\nkind = \"monitor\"\npaths = [{logs:?}]\nargs = [\"--config\", {config:?}]\nretries = 0\n",
+            exports = repo().join("examples/acme/exports").to_string_lossy(),
+            new_repo = new_repo.to_string_lossy(),
+            logs = repo().join("examples/acme-logs/cloudtrail").to_string_lossy(),
+            config = repo().join("examples/monitor.toml").to_string_lossy(),
         ),
     )
     .unwrap();
@@ -211,34 +260,44 @@ fn the_api_and_every_page_on(dir: &Path, db: &Path) {
     );
 
     // A collection job runs on demand and is recorded with its counts.
-    let (status, _, body) = http(
-        &server,
-        "POST",
-        "/api/v1/runs",
-        &[
-            ("Authorization", &format!("Bearer {operator}")),
-            ("Content-Type", "application/json"),
-        ],
-        "{\"job\": \"exports\"}",
-    );
-    assert_eq!(status, 202, "{body}");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let run = loop {
-        let (_, body) = get(&server, "/api/v1/runs", Some(&viewer));
-        let runs: Value = serde_json::from_str(&body).unwrap();
-        if let Some(run) = runs["items"].as_array().unwrap().first()
-            && run["status"] != "running"
-        {
-            break run.clone();
-        }
-        assert!(Instant::now() < deadline, "the run never finished: {body}");
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let run = run_job(&server, &operator, &viewer, "exports");
     assert_eq!(run["status"], "succeeded", "{run:#}");
     assert!(run["identities"].as_u64().unwrap() >= 20, "{run:#}");
     assert_eq!(
         run["trigger"],
         format!("manual:token:{}", operator.split('_').nth(1).unwrap())
+    );
+
+    // A scan job records what it finds in a new repository.
+    let run = run_job(&server, &operator, &viewer, "repos");
+    assert_eq!(run["status"], "succeeded", "{run:#}");
+    let (status, body) = get(&server, "/api/v1/credentials?limit=500", Some(&viewer));
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("job-scan-root"),
+        "no sighting in the scanned repository: {body}"
+    );
+
+    // A monitor job reads the log directory, stores its alerts, and a second run reads
+    // nothing twice (the feed's checkpoint).
+    let (_, before) = get(&server, "/api/v1/alerts?limit=1", Some(&viewer));
+    let before: Value = serde_json::from_str(&before).unwrap();
+    let run = run_job(&server, &operator, &viewer, "trail");
+    assert_eq!(run["status"], "succeeded", "{run:#}");
+    let (_, after) = get(&server, "/api/v1/alerts?limit=1", Some(&viewer));
+    let after: Value = serde_json::from_str(&after).unwrap();
+    let added = after["total"].as_u64().unwrap() - before["total"].as_u64().unwrap();
+    assert!(
+        added >= 3,
+        "the monitor job stored {added} alerts: {after:#}"
+    );
+    let run = run_job(&server, &operator, &viewer, "trail");
+    assert_eq!(run["status"], "succeeded", "{run:#}");
+    let (_, again) = get(&server, "/api/v1/alerts?limit=1", Some(&viewer));
+    let again: Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(
+        again["total"], after["total"],
+        "the second run re-read the logs"
     );
 
     // Every page renders for an admin.

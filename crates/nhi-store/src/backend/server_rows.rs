@@ -11,7 +11,7 @@ use super::Decoder;
 use crate::error::StoreError;
 use crate::server::{
     ApiTokenRow, AuditEntry, FindingIndexRow, IdentityIndexRow, IdentityQuery, IdentitySort,
-    LocalUser, Role, RunRow, RunStatus, SessionRow, SnapshotRow,
+    LocalUser, Role, RunRow, RunStatus, SessionRow, SnapshotRow, SortValue,
 };
 
 /// 0 info … 4 critical: the rank alert and finding tables keep beside the severity name,
@@ -69,20 +69,75 @@ pub fn identity_search_text(row: &IdentityIndexRow) -> String {
 /// PostgreSQL), so both order text the same way. The column names come from this fixed
 /// table, never from the request.
 pub fn identity_order(query: &IdentityQuery, text: &str) -> String {
-    let direction = if query.descending { "DESC" } else { "ASC" };
-    match query.sort {
-        IdentitySort::Risk => format!("risk_score {direction}, id{text}"),
-        IdentitySort::Name => format!("name{text} {direction}, id{text}"),
-        IdentitySort::Provider => {
-            format!("provider{text} {direction}, kind{text}, name{text}, id{text}")
-        }
-        IdentitySort::LastUsed => {
-            format!("last_used_epoch IS NULL, last_used_epoch {direction}, id{text}")
-        }
-        IdentitySort::Findings => {
-            format!("findings_open {direction}, risk_score DESC, id{text}")
+    // The direction applies to every column, the `id` tie-break included, so one
+    // covering index (V6) serves a sort both ways and a sort key is one row value.
+    let d = if query.descending { "DESC" } else { "ASC" };
+    identity_sort_key(query.sort, text)
+        .iter()
+        .map(|(expr, _)| format!("{expr} {d}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether a sort key column is a number or text (PostgreSQL needs its parameters typed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyType {
+    Int,
+    Text,
+}
+
+/// The columns of an identity order's sort key, most significant first, each ending in
+/// the unique `id`. "Last used" puts never-used identities with the oldest.
+pub fn identity_sort_key(sort: IdentitySort, text: &str) -> Vec<(String, KeyType)> {
+    let int = |e: &str| (e.to_string(), KeyType::Int);
+    let txt = |e: &str| (format!("{e}{text}"), KeyType::Text);
+    match sort {
+        IdentitySort::Risk => vec![int("risk_score"), txt("id")],
+        IdentitySort::Name => vec![txt("name"), txt("id")],
+        IdentitySort::Provider => vec![txt("provider"), txt("kind"), txt("name"), txt("id")],
+        IdentitySort::LastUsed => vec![int("coalesce(last_used_epoch, -1)"), txt("id")],
+        IdentitySort::Findings => vec![int("findings_open"), int("risk_score"), txt("id")],
+    }
+}
+
+/// The keyset condition of [`IdentityQuery::after`]: `AND (k1, k2, …) > (p1, p2, …)`
+/// (`<` descending), its parameters numbered from `first` by `placeholder`. Empty when
+/// the query has no bookmark or the bookmark does not fit the sort.
+pub fn identity_seek(
+    query: &IdentityQuery,
+    text: &str,
+    first: usize,
+    placeholder: impl Fn(usize, KeyType) -> String,
+) -> String {
+    let key = identity_sort_key(query.sort, text);
+    if query.after.as_ref().is_none_or(|a| a.len() != key.len()) {
+        return String::new();
+    }
+    let columns: Vec<&str> = key.iter().map(|(expr, _)| expr.as_str()).collect();
+    let params: Vec<String> = key
+        .iter()
+        .enumerate()
+        .map(|(i, (_, kind))| placeholder(first + i, *kind))
+        .collect();
+    let op = if query.descending { "<" } else { ">" };
+    format!(" AND ({}) {op} ({})", columns.join(", "), params.join(", "))
+}
+
+/// Keeps every `every`-th sort key of an ordered scan: positions `every - 1`,
+/// `2 * every - 1`, …
+pub fn sample_bookmarks(
+    keys: impl Iterator<Item = Result<Vec<SortValue>, StoreError>>,
+    every: usize,
+) -> Result<Vec<Vec<SortValue>>, StoreError> {
+    let every = every.max(1);
+    let mut out = Vec::new();
+    for (position, key) in keys.enumerate() {
+        let key = key?;
+        if (position + 1) % every == 0 {
+            out.push(key);
         }
     }
+    Ok(out)
 }
 
 fn role(d: &Decoder, column: &'static str, text: &str) -> Result<Role, StoreError> {

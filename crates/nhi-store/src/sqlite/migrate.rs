@@ -43,6 +43,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "server",
         sql: include_str!("../../migrations/sqlite/V5__server.sql"),
     },
+    Migration {
+        version: 6,
+        name: "index_paging",
+        sql: include_str!("../../migrations/sqlite/V6__index_paging.sql"),
+    },
 ];
 
 pub(crate) fn latest_version() -> u32 {

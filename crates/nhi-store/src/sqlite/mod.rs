@@ -506,6 +506,27 @@ impl InventoryStore for SqliteStore {
             .context("reading the monitor checkpoint")
     }
 
+    fn alert_count(&self, filter: &crate::AlertFilter) -> Result<u64, StoreError> {
+        let count: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM monitor_alerts
+                 WHERE severity_rank >= ?1
+                   AND (?2 IS NULL OR identity = ?2)
+                   AND (?3 IS NULL OR detection = ?3)
+                   AND (?4 IS NULL OR last_seen >= ?4)",
+                params![
+                    filter.min_severity.map_or(0, severity_rank),
+                    filter.identity,
+                    filter.detection,
+                    filter.since.map(|t| t.to_string()),
+                ],
+                |row| row.get(0),
+            )
+            .context("counting alerts")?;
+        Ok(count.max(0).unsigned_abs())
+    }
+
     fn alerts(&self, filter: &crate::AlertFilter) -> Result<Vec<crate::StoredAlert>, StoreError> {
         const CONTEXT: &str = "reading alerts";
         let mut stmt = self
@@ -518,7 +539,7 @@ impl InventoryStore for SqliteStore {
                    AND (?3 IS NULL OR detection = ?3)
                    AND (?4 IS NULL OR last_seen >= ?4)
                  ORDER BY coalesce(last_seen, '') DESC, id
-                 LIMIT ?5",
+                 LIMIT ?5 OFFSET ?6",
             )
             .context(CONTEXT)?;
         let rows = stmt
@@ -528,7 +549,10 @@ impl InventoryStore for SqliteStore {
                     filter.identity,
                     filter.detection,
                     filter.since.map(|t| t.to_string()),
-                    filter.limit.map_or(-1, |l| l as i64),
+                    filter.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(-1)),
+                    filter
+                        .offset
+                        .map_or(0, |o| i64::try_from(o).unwrap_or(i64::MAX)),
                 ],
                 |row| {
                     Ok((

@@ -10,12 +10,13 @@ use crate::backend::{
     AUDIT_COLUMNS, AuditColumns, FINDING_INDEX_COLUMNS, FindingIndexColumns, IDENTITY_COLUMNS,
     IdentityColumns, RUN_COLUMNS, RunColumns, SESSION_COLUMNS, SNAPSHOT_COLUMNS, SessionColumns,
     SnapshotColumns, TOKEN_COLUMNS, TokenColumns, USER_COLUMNS, UserColumns, count, identity_order,
-    identity_search_text, search_pattern, severity_rank, stored_count, to_json,
+    identity_search_text, identity_seek, identity_sort_key, sample_bookmarks, search_pattern,
+    severity_rank, stored_count, to_json,
 };
 use crate::error::{Context, StoreError};
 use crate::server::{
     ApiTokenRow, AuditEntry, AuditFilter, FindingIndexRow, FindingQuery, IdentityIndexRow,
-    IdentityQuery, LocalUser, Page, RunRow, ServerStore, SessionRow, SnapshotRow,
+    IdentityQuery, LocalUser, Page, RunRow, ServerStore, SessionRow, SnapshotRow, SortValue,
 };
 
 fn token_of(r: &Row<'_>) -> rusqlite::Result<TokenColumns> {
@@ -173,28 +174,37 @@ impl SqliteStore {
     fn page<C, T>(
         &self,
         (columns, from, filter, order): (&str, &str, &str, &str),
-        args: Vec<Value>,
-        (limit, offset): (usize, usize),
+        (args, seek, seek_args): (Vec<Value>, &str, Vec<Value>),
+        (limit, offset, known_total): (usize, usize, Option<u64>),
         context: &'static str,
         read: fn(&Row<'_>) -> rusqlite::Result<C>,
         decode: fn(C) -> Result<T, StoreError>,
     ) -> Result<Page<T>, StoreError> {
-        let n: i64 = self
-            .conn
-            .query_row(
-                &format!("SELECT count(*) FROM {from} {filter}"),
-                params_from_iter(args.iter()),
-                |row| row.get(0),
-            )
-            .context(context)?;
-        let (limit_at, offset_at) = (args.len() + 1, args.len() + 2);
+        let n: i64 = match known_total {
+            Some(total) => stored_count(total),
+            None => self
+                .conn
+                .query_row(
+                    &format!("SELECT count(*) FROM {from} {filter}"),
+                    params_from_iter(args.iter()),
+                    |row| row.get(0),
+                )
+                .context(context)?,
+        };
         let mut paged = args;
+        paged.extend(seek_args);
+        let (limit_at, offset_at) = (paged.len() + 1, paged.len() + 2);
         paged.push(Value::Integer(stored_count(limit as u64)));
         paged.push(Value::Integer(stored_count(offset as u64)));
+        // The page's rows are picked by rowid first and read after: the sort and the
+        // OFFSET skip then run over the narrow covering index (V6), not over rows that
+        // carry a whole JSON card each.
         let items = self.rows(
             &format!(
-                "SELECT {columns} FROM {from} {filter} ORDER BY {order}
-                 LIMIT ?{limit_at} OFFSET ?{offset_at}"
+                "SELECT {columns} FROM {from} WHERE rowid IN
+                   (SELECT rowid FROM {from} {filter}{seek} ORDER BY {order}
+                    LIMIT ?{limit_at} OFFSET ?{offset_at})
+                 ORDER BY {order}"
             ),
             &paged,
             context,
@@ -396,8 +406,8 @@ impl ServerStore for SqliteStore {
                    AND (?3 IS NULL OR at_epoch >= ?3)",
                 "id DESC",
             ),
-            args,
-            (filter.limit, filter.offset),
+            (args, "", Vec::new()),
+            (filter.limit, filter.offset, None),
             "reading the audit log",
             audit_of,
             AuditColumns::decode,
@@ -444,8 +454,8 @@ impl ServerStore for SqliteStore {
     fn runs(&self, limit: usize, offset: usize) -> Result<Page<RunRow>, StoreError> {
         self.page(
             (RUN_COLUMNS, "collection_runs", "", "id DESC"),
-            Vec::new(),
-            (limit, offset),
+            (Vec::new(), "", Vec::new()),
+            (limit, offset, None),
             "listing collection runs",
             run_of,
             RunColumns::decode,
@@ -570,29 +580,59 @@ impl ServerStore for SqliteStore {
     }
 
     fn identity_page(&self, query: &IdentityQuery) -> Result<Page<IdentityIndexRow>, StoreError> {
-        let args = vec![
-            text(&query.provider),
-            text(&query.kind),
-            text(&query.risk_tier),
-            text(&query.privilege_tier),
-            text(&query.owner),
-            text(&search_pattern(query.search.as_deref())),
-        ];
+        let args = identity_filter_args(query);
+        let seek = identity_seek(query, "", args.len() + 1, |n, _| format!("?{n}"));
+        let seek_args = if seek.is_empty() {
+            Vec::new()
+        } else {
+            query.after.iter().flatten().map(sort_value).collect()
+        };
         self.page(
             (
                 IDENTITY_COLUMNS,
                 "identity_index",
-                "WHERE (?1 IS NULL OR provider = ?1) AND (?2 IS NULL OR kind = ?2)
-                   AND (?3 IS NULL OR risk_tier = ?3) AND (?4 IS NULL OR privilege_tier = ?4)
-                   AND (?5 IS NULL OR owner = ?5) AND (?6 IS NULL OR search LIKE ?6 ESCAPE '\\')",
+                IDENTITY_FILTER,
                 &identity_order(query, ""),
             ),
-            args,
-            (query.limit, query.offset),
+            (args, &seek, seek_args),
+            (query.limit, query.offset, query.known_total),
             "listing identities",
             identity_of,
             IdentityColumns::decode,
         )
+    }
+
+    fn identity_bookmarks(
+        &self,
+        query: &IdentityQuery,
+        every: usize,
+    ) -> Result<Vec<Vec<SortValue>>, StoreError> {
+        const CONTEXT: &str = "reading identity bookmarks";
+        let key = identity_sort_key(query.sort, "");
+        let columns: Vec<&str> = key.iter().map(|(expr, _)| expr.as_str()).collect();
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {} FROM identity_index {IDENTITY_FILTER} ORDER BY {}",
+                columns.join(", "),
+                identity_order(query, "")
+            ))
+            .context(CONTEXT)?;
+        let width = key.len();
+        let rows = stmt
+            .query_map(params_from_iter(identity_filter_args(query)), |row| {
+                (0..width)
+                    .map(|i| {
+                        Ok(match row.get::<_, Value>(i)? {
+                            Value::Integer(n) => SortValue::Int(n),
+                            Value::Text(t) => SortValue::Text(t),
+                            other => SortValue::Text(format!("{other:?}")),
+                        })
+                    })
+                    .collect::<rusqlite::Result<Vec<SortValue>>>()
+            })
+            .context(CONTEXT)?;
+        sample_bookmarks(rows.map(|r| r.context(CONTEXT)), every)
     }
 
     fn identity_row(&self, id: &str) -> Result<Option<IdentityIndexRow>, StoreError> {
@@ -624,8 +664,8 @@ impl ServerStore for SqliteStore {
                    AND (?6 IS NULL OR lower(title || ' ' || subject_name || ' ' || rule) LIKE ?6 ESCAPE '\\')",
                 "severity_rank DESC, id",
             ),
-            args,
-            (query.limit, query.offset),
+            (args, "", Vec::new()),
+            (query.limit, query.offset, None),
             "listing findings",
             finding_of,
             FindingIndexColumns::decode,
@@ -699,5 +739,27 @@ impl ServerStore for SqliteStore {
             snapshot_of,
             SnapshotColumns::decode,
         )
+    }
+}
+
+const IDENTITY_FILTER: &str = "WHERE (?1 IS NULL OR provider = ?1) AND (?2 IS NULL OR kind = ?2)
+   AND (?3 IS NULL OR risk_tier = ?3) AND (?4 IS NULL OR privilege_tier = ?4)
+   AND (?5 IS NULL OR owner = ?5) AND (?6 IS NULL OR search LIKE ?6 ESCAPE '\\')";
+
+fn identity_filter_args(query: &IdentityQuery) -> Vec<Value> {
+    vec![
+        text(&query.provider),
+        text(&query.kind),
+        text(&query.risk_tier),
+        text(&query.privilege_tier),
+        text(&query.owner),
+        text(&search_pattern(query.search.as_deref())),
+    ]
+}
+
+fn sort_value(value: &SortValue) -> Value {
+    match value {
+        SortValue::Int(n) => Value::Integer(*n),
+        SortValue::Text(t) => Value::Text(t.clone()),
     }
 }

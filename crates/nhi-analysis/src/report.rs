@@ -26,6 +26,42 @@ pub fn identity_subjects(view: &IdentityView) -> BTreeSet<String> {
     subjects
 }
 
+/// Findings looked up by the subject they name, keeping the order they were given in:
+/// matching every finding against every identity is quadratic, and an estate of
+/// 100,000 identities has hundreds of thousands of findings.
+pub struct FindingsBySubject<'a> {
+    rows: Vec<&'a FindingRow>,
+    positions: std::collections::HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> FindingsBySubject<'a> {
+    pub fn new(rows: impl IntoIterator<Item = &'a FindingRow>) -> Self {
+        let rows: Vec<&'a FindingRow> = rows.into_iter().collect();
+        let mut positions: std::collections::HashMap<&'a str, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (position, row) in rows.iter().enumerate() {
+            positions
+                .entry(row.subject.as_str())
+                .or_default()
+                .push(position);
+        }
+        FindingsBySubject { rows, positions }
+    }
+
+    /// The findings about any of `subjects`, each once, in the original order.
+    pub fn about(&self, subjects: &BTreeSet<String>) -> Vec<&'a FindingRow> {
+        let mut hits: Vec<usize> = subjects
+            .iter()
+            .filter_map(|s| self.positions.get(s.as_str()))
+            .flatten()
+            .copied()
+            .collect();
+        hits.sort_unstable();
+        hits.dedup();
+        hits.into_iter().map(|p| self.rows[p]).collect()
+    }
+}
+
 /// Renders the assessment report of `analysis` (open findings only) in `format`.
 pub fn render(
     analysis: &Analysis,
@@ -54,6 +90,7 @@ pub fn render(
         .collect();
 
     let views = nhi_graph::identity_views(graph, &InventoryFilter::default());
+    let by_subject = FindingsBySubject::new(rows.iter().copied());
     let mut identities = Vec::new();
     for view in &views {
         let Some(risk) = risks.get(&view.identity.id) else {
@@ -101,9 +138,9 @@ pub fn render(
                         .collect(),
                 })
                 .collect(),
-            finding_ids: rows
-                .iter()
-                .filter(|r| subjects.contains(&r.subject))
+            finding_ids: by_subject
+                .about(&subjects)
+                .into_iter()
                 .map(|r| r.id.clone())
                 .collect(),
         });

@@ -242,14 +242,11 @@ pub fn rows_of(
     let mut identities = Vec::with_capacity(views.len());
     let mut credentials = 0u64;
     let now = analysis.at;
+    let by_subject = nhi_analysis::report::FindingsBySubject::new(&analysis.findings);
     for view in &views {
         let risk = analysis.risks.get(&view.identity.id);
         let subjects: BTreeSet<String> = nhi_analysis::report::identity_subjects(view);
-        let findings: Vec<&FindingRow> = analysis
-            .findings
-            .iter()
-            .filter(|f| subjects.contains(&f.subject))
-            .collect();
+        let findings: Vec<&FindingRow> = by_subject.about(&subjects);
         let identity = &view.identity;
         let risk_tier = risk.map_or("unassessed", |r| r.tier).to_string();
         *summary

@@ -7,6 +7,9 @@ DROP INDEX identity_index_by_name;
 DROP INDEX identity_index_by_provider;
 DROP INDEX identity_index_by_last_used;
 
+ALTER TABLE identity_index ADD COLUMN last_used_order BIGINT
+    GENERATED ALWAYS AS (coalesce(last_used_epoch, -1)) STORED;
+
 CREATE INDEX identity_index_page_risk ON identity_index
     (risk_score, id COLLATE "C") INCLUDE (provider, kind, risk_tier, privilege_tier, owner);
 CREATE INDEX identity_index_page_name ON identity_index
@@ -15,7 +18,7 @@ CREATE INDEX identity_index_page_provider ON identity_index
     (provider COLLATE "C", kind COLLATE "C", name COLLATE "C", id COLLATE "C")
     INCLUDE (risk_tier, privilege_tier, owner);
 CREATE INDEX identity_index_page_last_used ON identity_index
-    ((coalesce(last_used_epoch, -1)), id COLLATE "C")
+    (last_used_order, id COLLATE "C")
     INCLUDE (provider, kind, risk_tier, privilege_tier, owner);
 CREATE INDEX identity_index_page_findings ON identity_index
     (findings_open, risk_score, id COLLATE "C")

@@ -11,10 +11,11 @@
 use jiff::Timestamp;
 use nhi_store::backend::{
     AUDIT_COLUMNS, AuditColumns, Decoder, FINDING_INDEX_COLUMNS, FindingIndexColumns,
-    IDENTITY_COLUMNS, IdentityColumns, KeyType, RUN_COLUMNS, RunColumns, SESSION_COLUMNS,
-    SNAPSHOT_COLUMNS, SessionColumns, SnapshotColumns, TOKEN_COLUMNS, TokenColumns, USER_COLUMNS,
-    UserColumns, count, identity_order, identity_search_text, identity_seek, identity_sort_key,
-    sample_bookmarks, search_pattern, severity_rank, stored_count, to_json, with_shown_status,
+    IDENTITY_COLUMNS, IDENTITY_LIST_COLUMNS, IdentityColumns, KeyType, RUN_COLUMNS, RunColumns,
+    SESSION_COLUMNS, SNAPSHOT_COLUMNS, SessionColumns, SnapshotColumns, TOKEN_COLUMNS,
+    TokenColumns, USER_COLUMNS, UserColumns, count, identity_order, identity_search_text,
+    identity_seek, identity_sort_key, sample_bookmarks, search_pattern, severity_rank,
+    stored_count, to_json, with_shown_status,
 };
 use nhi_store::{
     ApiTokenRow, AuditEntry, AuditFilter, FindingIndexRow, FindingQuery, IdentityIndexRow,
@@ -640,7 +641,7 @@ impl ServerStore for PgStore {
         };
         self.page(
             (
-                IDENTITY_COLUMNS,
+                IDENTITY_LIST_COLUMNS,
                 "identity_index",
                 IDENTITY_FILTER,
                 &identity_order(query, C),

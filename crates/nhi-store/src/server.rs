@@ -344,6 +344,8 @@ pub trait ServerStore {
         findings: &[FindingIndexRow],
         snapshot: &SnapshotRow,
     ) -> Result<(), StoreError>;
+    /// A page of identities. Rows carry no card (`body` is empty): a list never shows
+    /// one, and [`ServerStore::identity_row`] reads it for one identity.
     fn identity_page(&self, query: &IdentityQuery) -> Result<Page<IdentityIndexRow>, StoreError>;
 
     /// The sort keys of the rows at positions `every - 1`, `2 * every - 1`, … of the

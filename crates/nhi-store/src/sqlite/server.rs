@@ -8,10 +8,10 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params, params_from_
 use super::SqliteStore;
 use crate::backend::{
     AUDIT_COLUMNS, AuditColumns, FINDING_INDEX_COLUMNS, FindingIndexColumns, IDENTITY_COLUMNS,
-    IdentityColumns, RUN_COLUMNS, RunColumns, SESSION_COLUMNS, SNAPSHOT_COLUMNS, SessionColumns,
-    SnapshotColumns, TOKEN_COLUMNS, TokenColumns, USER_COLUMNS, UserColumns, count, identity_order,
-    identity_search_text, identity_seek, identity_sort_key, sample_bookmarks, search_pattern,
-    severity_rank, stored_count, to_json,
+    IDENTITY_LIST_COLUMNS, IdentityColumns, RUN_COLUMNS, RunColumns, SESSION_COLUMNS,
+    SNAPSHOT_COLUMNS, SessionColumns, SnapshotColumns, TOKEN_COLUMNS, TokenColumns, USER_COLUMNS,
+    UserColumns, count, identity_order, identity_search_text, identity_seek, identity_sort_key,
+    sample_bookmarks, search_pattern, severity_rank, stored_count, to_json,
 };
 use crate::error::{Context, StoreError};
 use crate::server::{
@@ -589,7 +589,7 @@ impl ServerStore for SqliteStore {
         };
         self.page(
             (
-                IDENTITY_COLUMNS,
+                IDENTITY_LIST_COLUMNS,
                 "identity_index",
                 IDENTITY_FILTER,
                 &identity_order(query, ""),

@@ -234,20 +234,54 @@ pub struct PageParams {
     pub offset: Option<usize>,
 }
 
-#[utoipa::path(get, path = "/api/v1/credentials", tag = "inventory", params(PageParams),
-    responses((status = 200, description = "Credentials found by scans, with their sightings (fingerprint and redacted preview only)", content_type = "application/json")))]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CredentialParams {
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+    /// Who issued it: `aws`, `github`, `openai`, …
+    pub provider: Option<String>,
+    /// What sort of secret: `aws_access_key`, `github_pat`, …
+    pub kind: Option<String>,
+    /// `active` or `resolved` (no longer seen where it was).
+    pub status: Option<String>,
+}
+
+/// A query value parsed as one of the model's named values, or a 400 naming the field.
+fn parse_param<T: std::str::FromStr>(
+    field: &str,
+    value: Option<&str>,
+) -> Result<Option<T>, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|e| ApiError::bad_request(format!("{field}: {e}")))
+        })
+        .transpose()
+}
+
+#[utoipa::path(get, path = "/api/v1/credentials", tag = "inventory", params(CredentialParams),
+    responses((status = 200, description = "Credentials found by scans, with their sightings (fingerprint and redacted preview only), in the order first recorded, paged by the store", content_type = "application/json"),
+              (status = 400, description = "An unknown provider, kind or status", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_credentials(
     State(state): State<Arc<AppState>>,
-    Query(params): Query<PageParams>,
+    Query(params): Query<CredentialParams>,
 ) -> Result<Response, ApiError> {
     let (limit, offset) = (limit_of(params.limit), params.offset.unwrap_or(0));
+    let filter = CredentialFilter {
+        provider: parse_param("provider", params.provider.as_deref())?,
+        kind: parse_param("kind", params.kind.as_deref())?,
+        status: parse_param("status", params.status.as_deref())?,
+    };
     let body = with_store(&state, move |store| {
-        let all = store.credentials(&CredentialFilter::default())?;
-        let total = all.len();
-        let items: Vec<serde_json::Value> = all
+        let page = store.credential_page(&filter, limit, offset)?;
+        let items: Vec<serde_json::Value> = page
+            .items
             .into_iter()
-            .skip(offset)
-            .take(limit)
             .map(|stored| {
                 serde_json::json!({
                     "credential": stored.credential,
@@ -258,7 +292,7 @@ pub async fn list_credentials(
             })
             .collect();
         serde_json::to_string(&serde_json::json!({
-            "items": items, "total": total, "limit": limit, "offset": offset
+            "items": items, "total": page.total, "limit": limit, "offset": offset
         }))
         .map_err(ApiError::internal)
     })
@@ -298,18 +332,16 @@ pub async fn list_owners(
 }
 
 #[utoipa::path(get, path = "/api/v1/consumers", tag = "inventory", params(PageParams),
-    responses((status = 200, description = "MCP servers, agents, workflows and workloads that use credentials", content_type = "application/json")))]
+    responses((status = 200, description = "MCP servers, agents, workflows and workloads that use credentials, in the order first recorded, paged by the store", content_type = "application/json")))]
 pub async fn list_consumers(
     State(state): State<Arc<AppState>>,
     Query(params): Query<PageParams>,
 ) -> Result<Response, ApiError> {
     let (limit, offset) = (limit_of(params.limit), params.offset.unwrap_or(0));
     let body = with_store(&state, move |store| {
-        let all = store.consumers()?;
-        let total = all.len();
-        let items: Vec<_> = all.into_iter().skip(offset).take(limit).collect();
+        let page = store.consumer_page(limit, offset)?;
         serde_json::to_string(&serde_json::json!({
-            "items": items, "total": total, "limit": limit, "offset": offset
+            "items": page.items, "total": page.total, "limit": limit, "offset": offset
         }))
         .map_err(ApiError::internal)
     })
@@ -660,6 +692,10 @@ pub struct RunSummary {
     pub identities: u64,
     pub credentials: u64,
     pub findings: u64,
+    /// Events a monitor job read since its feed's checkpoint (0 for collections).
+    pub events: u64,
+    /// Alerts a monitor job raised (0 for collections).
+    pub alerts: u64,
     pub errors: Vec<String>,
 }
 
@@ -676,6 +712,8 @@ impl From<nhi_store::RunRow> for RunSummary {
             identities: run.identities,
             credentials: run.credentials,
             findings: run.findings,
+            events: run.events,
+            alerts: run.alerts,
             errors: run.errors,
         }
     }

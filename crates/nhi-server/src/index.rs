@@ -58,6 +58,9 @@ impl<V: Clone> GenerationCache<V> {
 pub struct ListCaches {
     pub totals: GenerationCache<u64>,
     pub bookmarks: GenerationCache<Arc<Vec<Vec<SortValue>>>>,
+    /// Held while bookmarks are built: a burst of deep pages in an order not yet marked
+    /// waits for one pass over the index instead of making one each.
+    bookmark_build: Mutex<()>,
 }
 
 impl Default for ListCaches {
@@ -65,6 +68,7 @@ impl Default for ListCaches {
         ListCaches {
             totals: GenerationCache::new(4_096),
             bookmarks: GenerationCache::new(256),
+            bookmark_build: Mutex::new(()),
         }
     }
 }
@@ -109,12 +113,23 @@ pub async fn identity_page(
                 query.sort.as_str(),
                 query.descending
             );
-            let marks = match caches.bookmarks.get(generation, &order) {
+            let cached = caches.bookmarks.get(generation, &order);
+            let marks = match cached {
                 Some(marks) => marks,
                 None => {
-                    let marks = Arc::new(store.identity_bookmarks(&query, BOOKMARK_EVERY)?);
-                    caches.bookmarks.put(generation, order, Arc::clone(&marks));
-                    marks
+                    let _building = caches
+                        .bookmark_build
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner());
+                    // Another request may have built them while this one waited.
+                    match caches.bookmarks.get(generation, &order) {
+                        Some(marks) => marks,
+                        None => {
+                            let marks = Arc::new(store.identity_bookmarks(&query, BOOKMARK_EVERY)?);
+                            caches.bookmarks.put(generation, order, Arc::clone(&marks));
+                            marks
+                        }
+                    }
                 }
             };
             // Bookmark k is the row at position (k + 1) * EVERY - 1.

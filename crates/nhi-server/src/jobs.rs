@@ -22,6 +22,10 @@ use crate::state::{AppState, Backend, with_store};
 pub struct RunCounts {
     pub identities: u64,
     pub credentials: u64,
+    /// Events read (monitor jobs).
+    pub events: u64,
+    /// Alerts raised (monitor jobs).
+    pub alerts: u64,
 }
 
 /// Something that collects into the store: a scan of directories, an import of export
@@ -146,6 +150,8 @@ async fn attempt_once(
             identities: 0,
             credentials: 0,
             findings: 0,
+            events: 0,
+            alerts: 0,
             errors: Vec::new(),
         };
         // A panicking collector must not take the server down or leave the run
@@ -160,6 +166,8 @@ async fn attempt_once(
                     row.identities = counts.identities.max(snapshot.identities);
                     row.credentials = counts.credentials.max(snapshot.credentials);
                     row.findings = snapshot.findings_open;
+                    row.events = counts.events;
+                    row.alerts = counts.alerts;
                 }
                 Err(err) => {
                     row.status = RunStatus::Failed;

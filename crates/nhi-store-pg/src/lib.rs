@@ -36,7 +36,7 @@ use nhi_store::backend::{
 };
 use nhi_store::{
     AlertFilter, CollectionRow, CredentialFilter, FindingFilter, FindingSuppression, ImportMode,
-    InventoryStore, MonitorCommit, ScanOutcome, ScanRecord, ScanRow, StoreDump, StoreError,
+    InventoryStore, MonitorCommit, Page, ScanOutcome, ScanRecord, ScanRow, StoreDump, StoreError,
     StoredAlert, StoredCredential, StoredFinding,
 };
 use postgres::{GenericClient, IsolationLevel, Row, Transaction};
@@ -176,55 +176,146 @@ impl PgStore {
     }
 }
 
+/// The credential list's filter: every value optional (`NULL` matches all).
+const CREDENTIAL_FILTER: &str = "WHERE ($1::text IS NULL OR provider = $1)
+   AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR status = $3)";
+
+fn credential_filter_args(filter: &CredentialFilter) -> [Option<&'static str>; 3] {
+    [
+        filter.provider.map(|p| p.as_str()),
+        filter.kind.map(|k| k.as_str()),
+        filter.status.map(|s| s.as_str()),
+    ]
+}
+
+/// `LIMIT NULL` is PostgreSQL's "no limit".
+fn sql_limit(limit: Option<usize>) -> Option<i64> {
+    limit.map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+fn sql_offset(offset: usize) -> i64 {
+    i64::try_from(offset).unwrap_or(i64::MAX)
+}
+
+/// Credentials in the order first recorded, `offset` rows skipped, at most `limit`;
+/// sightings are read only for the rows returned.
+fn credential_window(
+    tx: &mut Transaction<'_>,
+    filter: &CredentialFilter,
+    limit: Option<usize>,
+    offset: usize,
+) -> Result<Vec<StoredCredential>, StoreError> {
+    const CONTEXT: &str = "reading credentials";
+    let [provider, kind, status] = credential_filter_args(filter);
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT id, fingerprint, kind, provider, preview, external_id, attributes,
+                        status, first_seen, last_seen, resolved_at
+                 FROM credentials {CREDENTIAL_FILTER}
+                 ORDER BY rowid LIMIT $4::bigint OFFSET $5::bigint"
+            ),
+            &[
+                &provider,
+                &kind,
+                &status,
+                &sql_limit(limit),
+                &sql_offset(offset),
+            ],
+        )
+        .pg(CONTEXT)?;
+    let mut credentials = Vec::with_capacity(rows.len());
+    for row in &rows {
+        credentials.push(CredentialRow {
+            id: col(row, 0, CONTEXT)?,
+            fingerprint: col(row, 1, CONTEXT)?,
+            kind: col(row, 2, CONTEXT)?,
+            provider: col(row, 3, CONTEXT)?,
+            preview: col(row, 4, CONTEXT)?,
+            external_id: col(row, 5, CONTEXT)?,
+            attributes: col(row, 6, CONTEXT)?,
+            status: col(row, 7, CONTEXT)?,
+            first_seen: col(row, 8, CONTEXT)?,
+            last_seen: col(row, 9, CONTEXT)?,
+            resolved_at: col(row, 10, CONTEXT)?,
+        });
+    }
+    let ids: Vec<&str> = credentials.iter().map(|c| c.id.as_str()).collect();
+    let mut sightings = load_sightings(tx, &ids)?;
+    credentials
+        .into_iter()
+        .map(|row| {
+            let own = sightings.remove(&row.id).unwrap_or_default();
+            row.decode(own)
+        })
+        .collect()
+}
+
+fn consumer_window(
+    tx: &mut Transaction<'_>,
+    limit: Option<usize>,
+    offset: usize,
+) -> Result<Vec<Consumer>, StoreError> {
+    const CONTEXT: &str = "reading consumers";
+    let rows = tx
+        .query(
+            "SELECT id, kind, tool, name, path, line, endpoint, credentials, attributes, root
+             FROM consumers WHERE status = 'active'
+             ORDER BY rowid LIMIT $1::bigint OFFSET $2::bigint",
+            &[&sql_limit(limit), &sql_offset(offset)],
+        )
+        .pg(CONTEXT)?;
+    rows.iter()
+        .map(|row| {
+            ConsumerRow {
+                id: col(row, 0, CONTEXT)?,
+                kind: col(row, 1, CONTEXT)?,
+                tool: col(row, 2, CONTEXT)?,
+                name: col(row, 3, CONTEXT)?,
+                path: col(row, 4, CONTEXT)?,
+                line: col(row, 5, CONTEXT)?,
+                endpoint: col(row, 6, CONTEXT)?,
+                credentials: col(row, 7, CONTEXT)?,
+                attributes: col(row, 8, CONTEXT)?,
+                root: col(row, 9, CONTEXT)?,
+            }
+            .decode()
+        })
+        .collect()
+}
+
 impl InventoryStore for PgStore {
     fn record_scan(&mut self, scan: &ScanRecord<'_>) -> Result<ScanOutcome, StoreError> {
         self.write("recording a scan", |tx| record(tx, scan))
     }
 
     fn credentials(&self, filter: &CredentialFilter) -> Result<Vec<StoredCredential>, StoreError> {
-        const CONTEXT: &str = "reading credentials";
+        self.read("reading credentials", |tx| {
+            credential_window(tx, filter, None, 0)
+        })
+    }
+
+    fn credential_page(
+        &self,
+        filter: &CredentialFilter,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Page<StoredCredential>, StoreError> {
+        const CONTEXT: &str = "reading a page of credentials";
+        // One snapshot: the count and the page agree.
         self.read(CONTEXT, |tx| {
-            let rows = tx
-                .query(
-                    "SELECT id, fingerprint, kind, provider, preview, external_id, attributes,
-                            status, first_seen, last_seen, resolved_at
-                     FROM credentials
-                     WHERE ($1::text IS NULL OR provider = $1)
-                       AND ($2::text IS NULL OR kind = $2)
-                       AND ($3::text IS NULL OR status = $3)
-                     ORDER BY rowid",
-                    &[
-                        &filter.provider.map(|p| p.as_str()),
-                        &filter.kind.map(|k| k.as_str()),
-                        &filter.status.map(|s| s.as_str()),
-                    ],
+            let [provider, kind, status] = credential_filter_args(filter);
+            let total: i64 = tx
+                .query_one(
+                    &format!("SELECT count(*) FROM credentials {CREDENTIAL_FILTER}"),
+                    &[&provider, &kind, &status],
                 )
-                .pg(CONTEXT)?;
-            let mut credentials = Vec::with_capacity(rows.len());
-            for row in &rows {
-                credentials.push(CredentialRow {
-                    id: col(row, 0, CONTEXT)?,
-                    fingerprint: col(row, 1, CONTEXT)?,
-                    kind: col(row, 2, CONTEXT)?,
-                    provider: col(row, 3, CONTEXT)?,
-                    preview: col(row, 4, CONTEXT)?,
-                    external_id: col(row, 5, CONTEXT)?,
-                    attributes: col(row, 6, CONTEXT)?,
-                    status: col(row, 7, CONTEXT)?,
-                    first_seen: col(row, 8, CONTEXT)?,
-                    last_seen: col(row, 9, CONTEXT)?,
-                    resolved_at: col(row, 10, CONTEXT)?,
-                });
-            }
-            let ids: Vec<&str> = credentials.iter().map(|c| c.id.as_str()).collect();
-            let mut sightings = load_sightings(tx, &ids)?;
-            credentials
-                .into_iter()
-                .map(|row| {
-                    let own = sightings.remove(&row.id).unwrap_or_default();
-                    row.decode(own)
-                })
-                .collect()
+                .pg(CONTEXT)?
+                .get(0);
+            Ok(Page {
+                items: credential_window(tx, filter, Some(limit), offset)?,
+                total: u64::try_from(total).unwrap_or(0),
+            })
         })
     }
 
@@ -295,33 +386,24 @@ impl InventoryStore for PgStore {
     }
 
     fn consumers(&self) -> Result<Vec<Consumer>, StoreError> {
-        const CONTEXT: &str = "reading consumers";
-        let rows = self
-            .pool
-            .get()?
-            .query(
-                "SELECT id, kind, tool, name, path, line, endpoint, credentials, attributes, root
-                 FROM consumers WHERE status = 'active' ORDER BY rowid",
-                &[],
-            )
-            .pg(CONTEXT)?;
-        rows.iter()
-            .map(|row| {
-                ConsumerRow {
-                    id: col(row, 0, CONTEXT)?,
-                    kind: col(row, 1, CONTEXT)?,
-                    tool: col(row, 2, CONTEXT)?,
-                    name: col(row, 3, CONTEXT)?,
-                    path: col(row, 4, CONTEXT)?,
-                    line: col(row, 5, CONTEXT)?,
-                    endpoint: col(row, 6, CONTEXT)?,
-                    credentials: col(row, 7, CONTEXT)?,
-                    attributes: col(row, 8, CONTEXT)?,
-                    root: col(row, 9, CONTEXT)?,
-                }
-                .decode()
+        self.read("reading consumers", |tx| consumer_window(tx, None, 0))
+    }
+
+    fn consumer_page(&self, limit: usize, offset: usize) -> Result<Page<Consumer>, StoreError> {
+        const CONTEXT: &str = "reading a page of consumers";
+        self.read(CONTEXT, |tx| {
+            let total: i64 = tx
+                .query_one(
+                    "SELECT count(*) FROM consumers WHERE status = 'active'",
+                    &[],
+                )
+                .pg(CONTEXT)?
+                .get(0);
+            Ok(Page {
+                items: consumer_window(tx, Some(limit), offset)?,
+                total: u64::try_from(total).unwrap_or(0),
             })
-            .collect()
+        })
     }
 
     fn scans(&self, limit: usize) -> Result<Vec<ScanRow>, StoreError> {

@@ -1,22 +1,31 @@
-//! A small connection pool: idle clients in a mutex-guarded stack, a new connection when
-//! none is idle. `nhi serve` calls the store from a handful of blocking threads, so this
+//! A small bounded connection pool: idle clients in a mutex-guarded stack, a new
+//! connection when none is idle and fewer than [`MAX_OPEN`] exist, else a wait for one
+//! to come back. `nhi serve` calls the store from a handful of blocking threads, so this
 //! is enough, and it keeps the dependency list to the `postgres` crate alone.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use nhi_store::StoreError;
 use postgres::{Client, NoTls};
 
 use crate::PgContext;
 
-/// How many idle connections are kept; more may be open while busy, and are closed when
-/// handed back to a full pool.
-const MAX_IDLE: usize = 8;
+/// How many connections one pool opens at most. A caller beyond that waits: opening a
+/// connection per request under load (a backend process each, with cold caches) and
+/// closing it after cost more than the wait, and made a burst worse.
+const MAX_OPEN: usize = 16;
 
 pub(crate) struct Pool {
     config: postgres::Config,
-    idle: Mutex<Vec<Client>>,
+    slots: Mutex<Slots>,
+    returned: Condvar,
+}
+
+struct Slots {
+    idle: Vec<Client>,
+    /// Connections that exist: idle ones and those lent out.
+    open: usize,
 }
 
 impl std::fmt::Debug for Pool {
@@ -34,50 +43,76 @@ impl Pool {
     pub(crate) fn new(config: postgres::Config) -> Pool {
         Pool {
             config,
-            idle: Mutex::new(Vec::new()),
+            slots: Mutex::new(Slots {
+                idle: Vec::new(),
+                open: 0,
+            }),
+            returned: Condvar::new(),
         }
     }
 
-    /// An idle connection, or a new one. A connection the server closed (restart, idle
-    /// timeout) is dropped rather than handed out.
+    /// A panic while holding the lock leaves only the slots behind, which are still
+    /// consistent: take them over instead of propagating the poison.
+    fn lock(&self) -> MutexGuard<'_, Slots> {
+        self.slots.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn release_slot(&self) {
+        let mut slots = self.lock();
+        slots.open = slots.open.saturating_sub(1);
+        drop(slots);
+        self.returned.notify_one();
+    }
+
+    /// An idle connection, a new one while fewer than [`MAX_OPEN`] exist, or else the
+    /// next one handed back. A connection the server closed (restart, idle timeout) is
+    /// dropped rather than handed out.
     pub(crate) fn get(&self) -> Result<Conn<'_>, StoreError> {
+        let mut slots = self.lock();
         loop {
-            // A panic while holding the lock leaves only a Vec of clients behind, which
-            // is still consistent: take it over instead of propagating the poison.
-            let next = self
-                .idle
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .pop();
-            match next {
-                Some(client) if client.is_closed() => continue,
+            match slots.idle.pop() {
+                Some(client) if client.is_closed() => {
+                    slots.open = slots.open.saturating_sub(1);
+                    continue;
+                }
                 Some(client) => {
                     return Ok(Conn {
                         pool: self,
                         client: Some(client),
                     });
                 }
-                None => break,
+                None if slots.open < MAX_OPEN => {
+                    slots.open += 1;
+                    break;
+                }
+                None => {
+                    slots = self
+                        .returned
+                        .wait(slots)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
             }
         }
-        let client = self
-            .config
-            .connect(NoTls)
-            .pg("connecting to the database")?;
-        Ok(Conn {
-            pool: self,
-            client: Some(client),
-        })
+        drop(slots);
+        match self.config.connect(NoTls) {
+            Ok(client) => Ok(Conn {
+                pool: self,
+                client: Some(client),
+            }),
+            Err(err) => {
+                self.release_slot();
+                Err(err).pg("connecting to the database")
+            }
+        }
     }
 
     fn put_back(&self, client: Client) {
         if client.is_closed() {
+            self.release_slot();
             return;
         }
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        if idle.len() < MAX_IDLE {
-            idle.push(client);
-        }
+        self.lock().idle.push(client);
+        self.returned.notify_one();
     }
 }
 

@@ -95,6 +95,8 @@ fn run_of(r: &Row, c: &'static str) -> Result<RunColumns, StoreError> {
         credentials: col(r, 8, c)?,
         findings: col(r, 9, c)?,
         errors: col(r, 10, c)?,
+        events: col(r, 11, c)?,
+        alerts: col(r, 12, c)?,
     })
 }
 
@@ -465,7 +467,7 @@ impl ServerStore for PgStore {
     fn finish_run(&mut self, run: &RunRow) -> Result<(), StoreError> {
         self.run_statement(
             "UPDATE collection_runs SET finished_at = $2, status = $3, identities = $4,
-                 credentials = $5, findings = $6, errors = $7
+                 credentials = $5, findings = $6, errors = $7, events = $8, alerts = $9
              WHERE id = $1",
             &[
                 &run.id,
@@ -475,6 +477,8 @@ impl ServerStore for PgStore {
                 &stored_count(run.credentials),
                 &stored_count(run.findings),
                 &to_json("a run's errors", &run.errors)?,
+                &stored_count(run.events),
+                &stored_count(run.alerts),
             ],
             "recording a collection run's outcome",
         )?;
@@ -627,7 +631,17 @@ impl ServerStore for PgStore {
             ],
         )
         .pg(CONTEXT)?;
-        tx.commit().pg(CONTEXT)
+        tx.commit().pg(CONTEXT)?;
+        // Every row was just replaced: without fresh statistics the planner guesses, and
+        // until a vacuum marks the pages all-visible an index-only scan (a count, a
+        // bookmark pass, an OFFSET skip) still visits the heap for each entry.
+        // Autovacuum would get there in its own time; the lists are slow until it does.
+        // VACUUM cannot run in a transaction, so it runs after the commit. The index is
+        // committed either way: a failed vacuum (a role that does not own the tables gets
+        // only a warning) costs speed until autovacuum runs, never data, so it is not an
+        // error of the replacement.
+        let _ = conn.batch_execute("VACUUM (ANALYZE) identity_index, finding_index");
+        Ok(())
     }
 
     fn identity_page(&self, query: &IdentityQuery) -> Result<Page<IdentityIndexRow>, StoreError> {

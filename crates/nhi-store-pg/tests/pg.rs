@@ -304,7 +304,9 @@ fn sqlite_schema() -> BTreeMap<(String, String), (bool, bool)> {
     for table in tables {
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT name, \"notnull\", pk, type FROM pragma_table_info('{table}')"
+                // table_xinfo: table_info leaves out generated columns
+                // (`last_used_order`, V6), which PostgreSQL lists like any other.
+                "SELECT name, \"notnull\", pk, type FROM pragma_table_xinfo('{table}')"
             ))
             .unwrap();
         let columns: Vec<(String, bool, bool, String)> = stmt

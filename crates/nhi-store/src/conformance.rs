@@ -47,6 +47,7 @@ macro_rules! conformance_tests {
             a_sighting_without_a_root_in_a_single_root_scan_is_filed_under_that_root,
             rows_under_the_unknown_root_retire_only_when_every_root_is_rescanned,
             filters_select_by_provider_kind_severity_and_status,
+            credential_and_consumer_pages_are_windows_of_the_full_lists,
             a_failing_scan_leaves_no_trace,
             scans_are_numbered_in_order_and_listed_newest_first,
             reads_keep_first_recorded_order_and_canonical_sighting_order,
@@ -558,6 +559,59 @@ pub fn filters_select_by_provider_kind_severity_and_status(fresh: Fresh<'_>) {
         status: Some("open".into()),
     };
     assert_eq!(store.findings(&open_high).unwrap().len(), 2);
+}
+
+/// A page is exactly the slice of the full list it names, for every filter, size and
+/// offset (past the end included), and its total is the full list's length.
+pub fn credential_and_consumer_pages_are_windows_of_the_full_lists(fresh: Fresh<'_>) {
+    let mut store = fresh();
+    let store = store.as_mut();
+    populate(store);
+    let filters = [
+        CredentialFilter::default(),
+        CredentialFilter {
+            provider: Some(Provider::Github),
+            ..CredentialFilter::default()
+        },
+        CredentialFilter {
+            status: Some(CredentialStatus::Active),
+            ..CredentialFilter::default()
+        },
+        CredentialFilter {
+            status: Some(CredentialStatus::Resolved),
+            ..CredentialFilter::default()
+        },
+        CredentialFilter {
+            kind: Some(nhi_model::CredentialKind::PrivateKey),
+            ..CredentialFilter::default()
+        },
+    ];
+    for filter in &filters {
+        let all = store.credentials(filter).unwrap();
+        for limit in 1..=4 {
+            for offset in 0..=all.len() + 1 {
+                let page = store.credential_page(filter, limit, offset).unwrap();
+                let expected: Vec<_> = all.iter().skip(offset).take(limit).cloned().collect();
+                assert_eq!(
+                    page.items, expected,
+                    "{filter:?} limit {limit} offset {offset}"
+                );
+                assert_eq!(page.total, all.len() as u64, "{filter:?}");
+            }
+        }
+    }
+    assert!(store.credentials(&filters[0]).unwrap().len() >= 3);
+
+    let all = store.consumers().unwrap();
+    assert!(all.len() >= 2, "populate leaves two active consumers");
+    for limit in 1..=3 {
+        for offset in 0..=all.len() + 1 {
+            let page = store.consumer_page(limit, offset).unwrap();
+            let expected: Vec<_> = all.iter().skip(offset).take(limit).cloned().collect();
+            assert_eq!(page.items, expected, "limit {limit} offset {offset}");
+            assert_eq!(page.total, all.len() as u64);
+        }
+    }
 }
 
 pub fn a_failing_scan_leaves_no_trace(fresh: Fresh<'_>) {

@@ -243,6 +243,8 @@ pub fn runs_record_their_outcome_and_list_newest_first(fresh: Fresh<'_>) {
         identities: 7,
         credentials: 3,
         findings: 2,
+        events: 1_234,
+        alerts: 5,
         errors: vec!["exports/gaad.json: line 3 column 9: expected `,`".into()],
     };
     store.finish_run(&finished).unwrap();

@@ -68,12 +68,25 @@ pub trait InventoryStore {
     /// in the order they were first recorded.
     fn credentials(&self, filter: &CredentialFilter) -> Result<Vec<StoredCredential>, StoreError>;
 
+    /// One page of [`InventoryStore::credentials`]: `offset` rows skipped, at most
+    /// `limit`, paged by the database (sightings are read for the page only), with the
+    /// number matching `filter`.
+    fn credential_page(
+        &self,
+        filter: &CredentialFilter,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Page<StoredCredential>, StoreError>;
+
     /// Stored findings matching `filter`, in the order they were first recorded.
     fn findings(&self, filter: &FindingFilter) -> Result<Vec<StoredFinding>, StoreError>;
 
     /// The consumers that the latest scans of their roots still saw (resolved consumers
     /// stay in the store for history but are not listed, since `Consumer` has no status).
     fn consumers(&self) -> Result<Vec<Consumer>, StoreError>;
+
+    /// One page of [`InventoryStore::consumers`], paged by the database, with their number.
+    fn consumer_page(&self, limit: usize, offset: usize) -> Result<Page<Consumer>, StoreError>;
 
     /// The most recent `limit` scans, newest first.
     fn scans(&self, limit: usize) -> Result<Vec<ScanRow>, StoreError>;

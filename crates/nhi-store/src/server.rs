@@ -145,6 +145,10 @@ pub struct RunRow {
     pub identities: u64,
     pub credentials: u64,
     pub findings: u64,
+    /// Events a monitor job read (0 for collections).
+    pub events: u64,
+    /// Alerts a monitor job raised (0 for collections).
+    pub alerts: u64,
     pub errors: Vec<String>,
 }
 

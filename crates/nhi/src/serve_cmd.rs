@@ -84,6 +84,7 @@ impl Collector for ImportCollector {
         let counts = RunCounts {
             identities: inventory.identities.len() as u64,
             credentials: inventory.credentials.len() as u64,
+            ..RunCounts::default()
         };
         store
             .record_inventory(
@@ -117,6 +118,7 @@ impl Collector for AwsCollector {
         Ok(RunCounts {
             identities: collected.inventory.identities.len() as u64,
             credentials: collected.inventory.credentials.len() as u64,
+            ..RunCounts::default()
         })
     }
 }
@@ -134,6 +136,7 @@ impl Collector for ScanCollector {
         Ok(RunCounts {
             identities: output.inventory.identities.len() as u64,
             credentials: output.credentials.len() as u64,
+            ..RunCounts::default()
         })
     }
 }
@@ -143,7 +146,6 @@ impl Collector for ScanCollector {
 /// alerts and commits the detectors' state with the read positions, so a run that fails
 /// resumes from the last commit and nothing is read twice.
 struct MonitorCollector {
-    name: String,
     args: crate::cli::MonitorArgs,
 }
 
@@ -152,11 +154,11 @@ impl Collector for MonitorCollector {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let run =
             crate::monitor_cmd::monitor_until(&self.args, stop).map_err(|e| format!("{e:#}"))?;
-        eprintln!(
-            "nhi serve: job {}: {} events, {} alerts",
-            self.name, run.events, run.alerts
-        );
-        Ok(RunCounts::default())
+        Ok(RunCounts {
+            events: run.events,
+            alerts: run.alerts,
+            ..RunCounts::default()
+        })
     }
 }
 
@@ -306,10 +308,7 @@ fn load_jobs(path: Option<&Path>, store: &StoreArgs) -> Result<Jobs> {
                             args.feed = format!("job:{}", job.name);
                         }
                         args.format = crate::cli::AlertOutput::None;
-                        Arc::new(MonitorCollector {
-                            name: job.name.clone(),
-                            args,
-                        })
+                        Arc::new(MonitorCollector { args })
                     }
                     _ => bail!("job {:?}: not a scan or monitor command", job.name),
                 }

@@ -277,6 +277,39 @@ fn the_api_and_every_page_on(dir: &Path, db: &Path) {
         body.contains("job-scan-root"),
         "no sighting in the scanned repository: {body}"
     );
+    // Credentials page and filter in the store: a page is the slice of the full list.
+    let all: Value = serde_json::from_str(&body).unwrap();
+    let active: Vec<&Value> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["credential"]["status"] == "active")
+        .collect();
+    assert!(active.len() >= 3, "{all:#}");
+    let (status, page) = get(
+        &server,
+        "/api/v1/credentials?status=active&limit=2&offset=1",
+        Some(&viewer),
+    );
+    assert_eq!(status, 200, "{page}");
+    let page: Value = serde_json::from_str(&page).unwrap();
+    assert_eq!(page["total"].as_u64().unwrap(), active.len() as u64);
+    let ids = |items: &[&Value]| -> Vec<String> {
+        items
+            .iter()
+            .map(|c| c["credential"]["id"].to_string())
+            .collect()
+    };
+    let page_items: Vec<&Value> = page["items"].as_array().unwrap().iter().collect();
+    assert_eq!(ids(&page_items), ids(&active[1..3]));
+    let (status, problem) = get(&server, "/api/v1/credentials?provider=nope", Some(&viewer));
+    assert_eq!(status, 400, "{problem}");
+    assert!(problem.contains("provider"), "{problem}");
+    let (status, consumers) = get(&server, "/api/v1/consumers?limit=1&offset=1", Some(&viewer));
+    assert_eq!(status, 200, "{consumers}");
+    let consumers: Value = serde_json::from_str(&consumers).unwrap();
+    assert!(consumers["items"].as_array().unwrap().len() <= 1);
+    assert!(consumers["total"].as_u64().unwrap() >= 1, "{consumers:#}");
 
     // A monitor job reads the log directory, stores its alerts, and a second run reads
     // nothing twice (the feed's checkpoint).
@@ -284,6 +317,7 @@ fn the_api_and_every_page_on(dir: &Path, db: &Path) {
     let before: Value = serde_json::from_str(&before).unwrap();
     let run = run_job(&server, &operator, &viewer, "trail");
     assert_eq!(run["status"], "succeeded", "{run:#}");
+    assert!(run["events"].as_u64().unwrap() > 0, "{run:#}");
     let (_, after) = get(&server, "/api/v1/alerts?limit=1", Some(&viewer));
     let after: Value = serde_json::from_str(&after).unwrap();
     let added = after["total"].as_u64().unwrap() - before["total"].as_u64().unwrap();
@@ -291,8 +325,11 @@ fn the_api_and_every_page_on(dir: &Path, db: &Path) {
         added >= 3,
         "the monitor job stored {added} alerts: {after:#}"
     );
+    // Alerts raised: each stored one at least (an alert raised again updates its row).
+    assert!(run["alerts"].as_u64().unwrap() >= added, "{run:#}");
     let run = run_job(&server, &operator, &viewer, "trail");
     assert_eq!(run["status"], "succeeded", "{run:#}");
+    assert_eq!(run["events"], 0, "{run:#}");
     let (_, again) = get(&server, "/api/v1/alerts?limit=1", Some(&viewer));
     let again: Value = serde_json::from_str(&again).unwrap();
     assert_eq!(

@@ -267,7 +267,7 @@ impl AuditColumns {
 }
 
 pub const RUN_COLUMNS: &str = "id, job, trigger_kind, attempt, started_at, finished_at, status, \
-     identities, credentials, findings, errors";
+     identities, credentials, findings, errors, events, alerts";
 
 /// A `collection_runs` row, in [`RUN_COLUMNS`] order.
 pub struct RunColumns {
@@ -282,6 +282,8 @@ pub struct RunColumns {
     pub credentials: i64,
     pub findings: i64,
     pub errors: String,
+    pub events: i64,
+    pub alerts: i64,
 }
 
 impl RunColumns {
@@ -298,6 +300,8 @@ impl RunColumns {
             identities: count(self.identities),
             credentials: count(self.credentials),
             findings: count(self.findings),
+            events: count(self.events),
+            alerts: count(self.alerts),
             errors: d.json("errors", &self.errors)?,
             job: self.job,
             trigger: self.trigger,

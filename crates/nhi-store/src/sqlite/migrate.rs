@@ -48,6 +48,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "index_paging",
         sql: include_str!("../../migrations/sqlite/V6__index_paging.sql"),
     },
+    Migration {
+        version: 7,
+        name: "run_events",
+        sql: include_str!("../../migrations/sqlite/V7__run_events.sql"),
+    },
 ];
 
 pub(crate) fn latest_version() -> u32 {

@@ -15,7 +15,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 
 use crate::error::{Context, StoreError};
 use crate::{
-    CredentialFilter, FindingFilter, InventoryStore, ScanOutcome, ScanRecord, ScanRow,
+    CredentialFilter, FindingFilter, InventoryStore, Page, ScanOutcome, ScanRecord, ScanRow,
     StoredCredential, StoredFinding,
 };
 use codec::{Decoder, severity_rank, to_json};
@@ -148,41 +148,50 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
         })
 }
 
-impl InventoryStore for SqliteStore {
-    fn record_scan(&mut self, scan: &ScanRecord<'_>) -> Result<ScanOutcome, StoreError> {
-        // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
-        // could fail with SQLITE_BUSY on upgrade instead of waiting on busy_timeout.
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .context("starting the scan transaction")?;
-        let outcome = record(&tx, scan)?;
-        // Dropping `tx` on any error above rolls everything back.
-        tx.commit().context("committing the scan")?;
-        Ok(outcome)
-    }
+/// The credential list's filter: every value optional (`NULL` matches all).
+const CREDENTIAL_FILTER: &str = "WHERE (?1 IS NULL OR provider = ?1)
+   AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR status = ?3)";
 
-    fn credentials(&self, filter: &CredentialFilter) -> Result<Vec<StoredCredential>, StoreError> {
+fn credential_filter_args(filter: &CredentialFilter) -> [Option<&'static str>; 3] {
+    [
+        filter.provider.map(|p| p.as_str()),
+        filter.kind.map(|k| k.as_str()),
+        filter.status.map(|s| s.as_str()),
+    ]
+}
+
+/// SQLite's LIMIT for "no limit" is any negative number.
+fn sql_limit(limit: Option<usize>) -> i64 {
+    limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+fn sql_offset(offset: usize) -> i64 {
+    i64::try_from(offset).unwrap_or(i64::MAX)
+}
+
+impl SqliteStore {
+    /// Credentials in the order first recorded, `offset` rows skipped, at most `limit`;
+    /// sightings are read only for the rows returned.
+    fn credential_window(
+        &self,
+        filter: &CredentialFilter,
+        limit: Option<usize>,
+        offset: usize,
+    ) -> Result<Vec<StoredCredential>, StoreError> {
         const CONTEXT: &str = "reading credentials";
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT id, fingerprint, kind, provider, preview, external_id, attributes, status,
                         first_seen, last_seen, resolved_at
-                 FROM credentials
-                 WHERE (?1 IS NULL OR provider = ?1)
-                   AND (?2 IS NULL OR kind = ?2)
-                   AND (?3 IS NULL OR status = ?3)
-                 ORDER BY rowid",
-            )
+                 FROM credentials {CREDENTIAL_FILTER}
+                 ORDER BY rowid LIMIT ?4 OFFSET ?5"
+            ))
             .context(CONTEXT)?;
+        let [provider, kind, status] = credential_filter_args(filter);
         let rows = stmt
             .query_map(
-                params![
-                    filter.provider.map(|p| p.as_str()),
-                    filter.kind.map(|k| k.as_str()),
-                    filter.status.map(|s| s.as_str()),
-                ],
+                params![provider, kind, status, sql_limit(limit), sql_offset(offset)],
                 |row| {
                     Ok(codec::CredentialRow {
                         id: row.get(0)?,
@@ -207,6 +216,81 @@ impl InventoryStore for SqliteStore {
             stored.push(row.decode(sightings)?);
         }
         Ok(stored)
+    }
+
+    fn consumer_window(
+        &self,
+        limit: Option<usize>,
+        offset: usize,
+    ) -> Result<Vec<Consumer>, StoreError> {
+        const CONTEXT: &str = "reading consumers";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, kind, tool, name, path, line, endpoint, credentials, attributes, root
+                 FROM consumers WHERE status = 'active' ORDER BY rowid LIMIT ?1 OFFSET ?2",
+            )
+            .context(CONTEXT)?;
+        let rows = stmt
+            .query_map(params![sql_limit(limit), sql_offset(offset)], |row| {
+                Ok(codec::ConsumerRow {
+                    id: row.get(0)?,
+                    kind: row.get(1)?,
+                    tool: row.get(2)?,
+                    name: row.get(3)?,
+                    path: row.get(4)?,
+                    line: row.get(5)?,
+                    endpoint: row.get(6)?,
+                    credentials: row.get(7)?,
+                    attributes: row.get(8)?,
+                    root: row.get(9)?,
+                })
+            })
+            .context(CONTEXT)?;
+        let mut consumers = Vec::new();
+        for row in rows {
+            consumers.push(row.context(CONTEXT)?.decode()?);
+        }
+        Ok(consumers)
+    }
+}
+
+impl InventoryStore for SqliteStore {
+    fn record_scan(&mut self, scan: &ScanRecord<'_>) -> Result<ScanOutcome, StoreError> {
+        // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
+        // could fail with SQLITE_BUSY on upgrade instead of waiting on busy_timeout.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .context("starting the scan transaction")?;
+        let outcome = record(&tx, scan)?;
+        // Dropping `tx` on any error above rolls everything back.
+        tx.commit().context("committing the scan")?;
+        Ok(outcome)
+    }
+
+    fn credentials(&self, filter: &CredentialFilter) -> Result<Vec<StoredCredential>, StoreError> {
+        self.credential_window(filter, None, 0)
+    }
+
+    fn credential_page(
+        &self,
+        filter: &CredentialFilter,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Page<StoredCredential>, StoreError> {
+        let total: i64 = self
+            .conn
+            .query_row(
+                &format!("SELECT count(*) FROM credentials {CREDENTIAL_FILTER}"),
+                credential_filter_args(filter),
+                |row| row.get(0),
+            )
+            .context("counting credentials")?;
+        Ok(Page {
+            items: self.credential_window(filter, Some(limit), offset)?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
     }
 
     fn findings(&self, filter: &FindingFilter) -> Result<Vec<StoredFinding>, StoreError> {
@@ -278,35 +362,22 @@ impl InventoryStore for SqliteStore {
     }
 
     fn consumers(&self) -> Result<Vec<Consumer>, StoreError> {
-        const CONTEXT: &str = "reading consumers";
-        let mut stmt = self
+        self.consumer_window(None, 0)
+    }
+
+    fn consumer_page(&self, limit: usize, offset: usize) -> Result<Page<Consumer>, StoreError> {
+        let total: i64 = self
             .conn
-            .prepare(
-                "SELECT id, kind, tool, name, path, line, endpoint, credentials, attributes, root
-                 FROM consumers WHERE status = 'active' ORDER BY rowid",
+            .query_row(
+                "SELECT count(*) FROM consumers WHERE status = 'active'",
+                [],
+                |row| row.get(0),
             )
-            .context(CONTEXT)?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok(codec::ConsumerRow {
-                    id: row.get(0)?,
-                    kind: row.get(1)?,
-                    tool: row.get(2)?,
-                    name: row.get(3)?,
-                    path: row.get(4)?,
-                    line: row.get(5)?,
-                    endpoint: row.get(6)?,
-                    credentials: row.get(7)?,
-                    attributes: row.get(8)?,
-                    root: row.get(9)?,
-                })
-            })
-            .context(CONTEXT)?;
-        let mut consumers = Vec::new();
-        for row in rows {
-            consumers.push(row.context(CONTEXT)?.decode()?);
-        }
-        Ok(consumers)
+            .context("counting consumers")?;
+        Ok(Page {
+            items: self.consumer_window(Some(limit), offset)?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
     }
 
     fn record_inventory(

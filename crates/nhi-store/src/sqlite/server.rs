@@ -80,6 +80,8 @@ fn run_of(r: &Row<'_>) -> rusqlite::Result<RunColumns> {
         credentials: r.get(8)?,
         findings: r.get(9)?,
         errors: r.get(10)?,
+        events: r.get(11)?,
+        alerts: r.get(12)?,
     })
 }
 
@@ -435,7 +437,7 @@ impl ServerStore for SqliteStore {
         self.conn
             .execute(
                 "UPDATE collection_runs SET finished_at = ?2, status = ?3, identities = ?4,
-                     credentials = ?5, findings = ?6, errors = ?7
+                     credentials = ?5, findings = ?6, errors = ?7, events = ?8, alerts = ?9
                  WHERE id = ?1",
                 params![
                     run.id,
@@ -445,6 +447,8 @@ impl ServerStore for SqliteStore {
                     stored_count(run.credentials),
                     stored_count(run.findings),
                     to_json("a run's errors", &run.errors)?,
+                    stored_count(run.events),
+                    stored_count(run.alerts),
                 ],
             )
             .context("recording a collection run's outcome")?;

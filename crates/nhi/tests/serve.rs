@@ -109,6 +109,20 @@ fn the_api_and_every_page_on(dir: &Path, db: &Path) {
         new_repo.join(".env"),
     )
     .unwrap();
+    // The sample monitor config with its jsonl sink in the temporary directory: a
+    // relative sink path is relative to the server's working directory.
+    let monitor_config = dir.join("monitor.toml");
+    let alerts_file = dir.join("alerts.jsonl");
+    let sample = std::fs::read_to_string(repo().join("examples/monitor.toml")).unwrap();
+    assert!(sample.contains("path = \"alerts.jsonl\""));
+    std::fs::write(
+        &monitor_config,
+        sample.replace(
+            "path = \"alerts.jsonl\"",
+            &format!("path = {:?}", alerts_file.to_string_lossy()),
+        ),
+    )
+    .unwrap();
     std::fs::write(
         &jobs,
         format!(
@@ -118,7 +132,7 @@ fn the_api_and_every_page_on(dir: &Path, db: &Path) {
             exports = repo().join("examples/acme/exports").to_string_lossy(),
             new_repo = new_repo.to_string_lossy(),
             logs = repo().join("examples/acme-logs/cloudtrail").to_string_lossy(),
-            config = repo().join("examples/monitor.toml").to_string_lossy(),
+            config = monitor_config.to_string_lossy(),
         ),
     )
     .unwrap();
@@ -327,6 +341,9 @@ fn the_api_and_every_page_on(dir: &Path, db: &Path) {
     );
     // Alerts raised: each stored one at least (an alert raised again updates its row).
     assert!(run["alerts"].as_u64().unwrap() >= added, "{run:#}");
+    // The config's sinks run in a job as in `nhi monitor`.
+    let sunk = std::fs::read_to_string(&alerts_file).unwrap();
+    assert!(sunk.lines().count() as u64 >= added, "{sunk}");
     let run = run_job(&server, &operator, &viewer, "trail");
     assert_eq!(run["status"], "succeeded", "{run:#}");
     assert_eq!(run["events"], 0, "{run:#}");

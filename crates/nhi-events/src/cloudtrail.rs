@@ -204,8 +204,21 @@ struct EventBridgeEvent<'a> {
 }
 
 pub(crate) fn parse(text: &str, origin: String) -> Result<Parsed, serde_json::Error> {
-    let record: Record = serde_json::from_str(text)?;
+    let record: Record = crate::lenient::from_str(text)?;
     Ok(Parsed::Event(Box::new(normalise(record, origin))))
+}
+
+/// [`parse`], taking `origin` only once the record has parsed, so a caller can still
+/// name the record in a warning when it did not.
+pub(crate) fn parse_taking_origin(
+    text: &str,
+    origin: &mut String,
+) -> Result<Parsed, serde_json::Error> {
+    let record: Record = crate::lenient::from_str(text)?;
+    Ok(Parsed::Event(Box::new(normalise(
+        record,
+        std::mem::take(origin),
+    ))))
 }
 
 /// EventBridge delivers CloudTrail under detail types ending in "via CloudTrail" ("AWS
@@ -220,7 +233,7 @@ pub(crate) fn parse_eventbridge(text: &str, origin: String) -> Result<Parsed, se
     let Some(detail) = envelope.detail.filter(|_| is_cloudtrail) else {
         return Ok(Parsed::NotThisFormat);
     };
-    let record: Record = serde_json::from_str(detail.get())?;
+    let record: Record = crate::lenient::from_str(detail.get())?;
     let mut event = normalise(record, origin);
     if event.time.is_none() {
         event.time = envelope.time.get().and_then(parse_timestamp);

@@ -85,7 +85,7 @@ struct ManagedIdentity<'a> {
 }
 
 pub(crate) fn parse(text: &str, origin: String) -> Result<Parsed, serde_json::Error> {
-    let sign_in: SignIn = serde_json::from_str(text)?;
+    let sign_in: SignIn = crate::lenient::from_str(text)?;
     let msi = sign_in.managed_service_identity.0.unwrap_or_default();
     let msi_type = msi.msi_type.get().filter(|kind| *kind != "none");
     // v1.0 has no signInEventTypes on older responses: fall back to what the record shows.

@@ -133,7 +133,7 @@ fn rpc_code_name(code: u64) -> Option<&'static str> {
 }
 
 pub(crate) fn parse(text: &str, origin: String) -> Result<Parsed, serde_json::Error> {
-    let entry: LogEntry = serde_json::from_str(text)?;
+    let entry: LogEntry = crate::lenient::from_str(text)?;
     let Some(payload) = entry.proto_payload.0 else {
         return Ok(Parsed::NotThisFormat);
     };

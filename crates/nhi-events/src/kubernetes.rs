@@ -97,7 +97,7 @@ pub(crate) fn parse(
     origin: String,
     options: &ReadOptions,
 ) -> Result<Parsed, serde_json::Error> {
-    let event: AuditEvent = serde_json::from_str(text)?;
+    let event: AuditEvent = crate::lenient::from_str(text)?;
     if !options.all_kubernetes_stages && !is_final_stage(event.stage.get()) {
         return Ok(Parsed::SkippedStage);
     }

@@ -5,6 +5,7 @@
 //! borrowed from the input whenever the text has no escapes.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -154,9 +155,44 @@ impl<T> Lenient<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if DIRECT.get() {
+            // `null` is `None` either way: every `T` used here is a struct or a
+            // sequence, which the isolated parse below rejects for `null`.
+            return Option::<T>::deserialize(deserializer).map(Lenient);
+        }
         let raw = <&'de RawValue>::deserialize(deserializer)?;
         Ok(Lenient(serde_json::from_str(raw.get()).ok()))
     }
+}
+
+thread_local! {
+    /// Set while [`from_str`] makes its first, direct attempt.
+    static DIRECT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Resets [`DIRECT`] however the direct attempt ends.
+struct DirectGuard;
+
+impl Drop for DirectGuard {
+    fn drop(&mut self) {
+        DIRECT.set(false);
+    }
+}
+
+/// Parses a record whose nested values are [`Lenient`]. The isolated parse of each
+/// nested value scans its text twice (once to find its end, once to parse it), and
+/// nested `Lenient` values inside it again, so `userIdentity.sessionContext` was read
+/// four times. Well-formed records, the bulk of any log, are parsed in one pass with
+/// nested values deserialised in place; only when that fails (a nested value of an
+/// unexpected shape, or a malformed record) is the record parsed again the isolating
+/// way, which gives exactly the old result, so the outcome never depends on the path.
+pub(crate) fn from_str<'a, T: Deserialize<'a>>(text: &'a str) -> serde_json::Result<T> {
+    let direct = {
+        let _guard = DirectGuard;
+        DIRECT.set(true);
+        serde_json::from_str(text)
+    };
+    direct.or_else(|_| serde_json::from_str(text))
 }
 
 #[cfg(test)]

@@ -78,7 +78,7 @@ struct AuthenticationContext<'a> {
 }
 
 pub(crate) fn parse(text: &str, origin: String) -> Result<Parsed, serde_json::Error> {
-    let event: LogEvent = serde_json::from_str(text)?;
+    let event: LogEvent = crate::lenient::from_str(text)?;
     let actor = event.actor.0.unwrap_or_default();
     let event_type = event.event_type.get().unwrap_or_default();
     let authentication = event.authentication_context.0.unwrap_or_default();

@@ -416,7 +416,7 @@ pub(crate) fn handle_line(line: &[u8], name: &str, line_number: u64, ctx: &mut C
     }
     let origin = format!("{name}:{line_number}");
     match std::str::from_utf8(line) {
-        Ok(text) => handle_record(text, &origin, 0, ctx),
+        Ok(text) => handle_record(text, origin, 0, ctx),
         Err(error) => ctx.warn(
             origin,
             WarningKind::Encoding,

@@ -2,6 +2,9 @@
 //! identity's baseline (or with nothing, for signatures), plus the baseline update.
 //! They never see other identities, which is what makes sharding by identity safe.
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use nhi_model::{ActivityEvent, Severity};
 
@@ -54,9 +57,10 @@ pub(crate) struct EventView<'a> {
     pub(crate) time: Option<Timestamp>,
     pub(crate) late: bool,
     pub(crate) learning: bool,
-    pub(crate) network: Option<String>,
+    /// Shared with the monitor's memo of recent sources (see `engine::Memo`).
+    pub(crate) network: Option<Arc<str>>,
     pub(crate) network_info: Option<NetworkInfo>,
-    pub(crate) agent_family: Option<String>,
+    pub(crate) agent_family: Option<Arc<str>>,
     pub(crate) succeeded: bool,
 }
 
@@ -511,7 +515,7 @@ pub(crate) fn network_novelty(
     alerts: &mut Vec<Alert>,
     marks: &mut Vec<(Field, String)>,
 ) {
-    let Some(network) = &view.network else {
+    let Some(network) = view.network.as_deref() else {
         return;
     };
     // AWS services calling on the identity's behalf are not a network it moved to.
@@ -529,7 +533,7 @@ pub(crate) fn network_novelty(
     // decides. Without it, the prefix decides.
     let (field, value, set) = match &asn {
         Some(asn) => (Field::Asns, asn.clone(), &baseline.asns),
-        None => (Field::Networks, network.clone(), &baseline.networks),
+        None => (Field::Networks, network.to_string(), &baseline.networks),
     };
     if !set.familiarity(&value, view.time, absorb).is_alertable() {
         return;
@@ -774,16 +778,24 @@ pub(crate) fn bursts(
     }
 
     let recon = state.recent_recon.len();
-    let services: std::collections::BTreeSet<&str> = state
-        .recent_recon
-        .iter()
-        .map(|e| e.service.as_str())
-        .collect();
-    let regions: std::collections::BTreeSet<&str> = state
-        .recent_recon
-        .iter()
-        .filter_map(|e| e.region.as_deref())
-        .collect();
+    // Below `recon_min_calls` neither burst rule can fire, so the spread of the
+    // window (sets over up to MAX_BURST_ENTRIES entries) is only counted above it.
+    let (services, regions): (BTreeSet<&str>, BTreeSet<&str>) = if recon >= config.recon_min_calls {
+        (
+            state
+                .recent_recon
+                .iter()
+                .map(|e| e.service.as_str())
+                .collect(),
+            state
+                .recent_recon
+                .iter()
+                .filter_map(|e| e.region.as_deref())
+                .collect(),
+        )
+    } else {
+        Default::default()
+    };
     let spread = services.len().max(regions.len());
     let factor = config.burst_baseline_factor;
     // Enumeration across many services *and* regions at once is what a stolen key's
@@ -907,6 +919,10 @@ pub(crate) fn new_region(
     Some((region.clone(), now, alert))
 }
 
+thread_local! {
+    static ACTION_KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
 pub(crate) fn update_baseline(view: &EventView, state: &mut IdentityState, config: &MonitorConfig) {
     let event = view.event;
     let learning = view.learning;
@@ -931,12 +947,14 @@ pub(crate) fn update_baseline(view: &EventView, state: &mut IdentityState, confi
     // teach the baseline new actions, regions or roles.
     let actions_count = view.succeeded;
     if actions_count {
-        baseline.actions.record(
-            &format!("{}:{}", event.service, event.action),
-            at,
-            learning,
-            cap,
-        );
+        // Every event records its action: the key is built in a reused buffer.
+        ACTION_KEY.with_borrow_mut(|key| {
+            key.clear();
+            key.push_str(&event.service);
+            key.push(':');
+            key.push_str(&event.action);
+            baseline.actions.record(key, at, learning, cap);
+        });
         baseline.services.record(&event.service, at, learning, cap);
         for resource in &event.resources {
             baseline

@@ -39,6 +39,47 @@ pub struct Monitor<R> {
     /// The caller's wall clock, if it gave one; only used to spot future-dated events.
     clock: Option<Timestamp>,
     state: MonitorState,
+    memo: Memo,
+}
+
+/// What the last few thousand distinct user agents and source addresses reduce to. A
+/// log repeats both endlessly, and reducing them (lower-casing and scanning the agent
+/// for a score of tool names, parsing and formatting the address) cost more per event
+/// than a lookup. Not part of the state: it is derived from the events alone.
+#[derive(Default)]
+struct Memo {
+    agent_families: hashbrown::HashMap<Box<str>, Arc<str>>,
+    networks: hashbrown::HashMap<Box<str>, Option<Arc<str>>>,
+}
+
+/// Entries each memo keeps before it starts over; bounds its memory.
+const MEMO_CAPACITY: usize = 4096;
+
+impl Memo {
+    fn agent_family(&mut self, user_agent: &str) -> Arc<str> {
+        if let Some(family) = self.agent_families.get(user_agent) {
+            return family.clone();
+        }
+        if self.agent_families.len() >= MEMO_CAPACITY {
+            self.agent_families.clear();
+        }
+        let family: Arc<str> = user_agent_family(user_agent).into();
+        self.agent_families
+            .insert(user_agent.into(), family.clone());
+        family
+    }
+
+    fn network(&mut self, source_ip: &str) -> Option<Arc<str>> {
+        if let Some(network) = self.networks.get(source_ip) {
+            return network.clone();
+        }
+        if self.networks.len() >= MEMO_CAPACITY {
+            self.networks.clear();
+        }
+        let network: Option<Arc<str>> = network_key(source_ip).map(Into::into);
+        self.networks.insert(source_ip.into(), network.clone());
+        network
+    }
 }
 
 impl<R: IdentityResolver> Monitor<R> {
@@ -49,6 +90,7 @@ impl<R: IdentityResolver> Monitor<R> {
             enricher: None,
             clock: None,
             state: MonitorState::default(),
+            memo: Memo::default(),
         }
     }
 
@@ -71,6 +113,7 @@ impl<R: IdentityResolver> Monitor<R> {
             enricher: None,
             clock: None,
             state,
+            memo: Memo::default(),
         })
     }
 
@@ -153,7 +196,11 @@ impl<R: IdentityResolver> Monitor<R> {
     pub fn observe(&mut self, event: &ActivityEvent) -> Vec<Alert> {
         self.state.stats.processed += 1;
         if let Some(id) = &event.id {
-            let key = format!("{}\u{1f}{id}", event.source);
+            let source = event.source.as_str();
+            let mut key = String::with_capacity(source.len() + 1 + id.len());
+            key.push_str(source);
+            key.push('\u{1f}');
+            key.push_str(id);
             let seen_at = match (event.time, self.state.watermark) {
                 (Some(t), Some(w)) => Some(t.max(w)),
                 (t, w) => t.or(w),
@@ -203,7 +250,10 @@ impl<R: IdentityResolver> Monitor<R> {
             None => event.actor.principal.clone(),
         };
 
-        let network = event.source_ip.as_deref().and_then(network_key);
+        let network = event
+            .source_ip
+            .as_deref()
+            .and_then(|ip| self.memo.network(ip));
         let network_info = match (&self.enricher, event.source_ip.as_deref()) {
             (Some(enricher), Some(ip)) => ip
                 .trim()
@@ -221,7 +271,10 @@ impl<R: IdentityResolver> Monitor<R> {
             learning: true,
             network,
             network_info,
-            agent_family: event.user_agent.as_deref().map(user_agent_family),
+            agent_family: event
+                .user_agent
+                .as_deref()
+                .map(|agent| self.memo.agent_family(agent)),
             succeeded: event.outcome != Outcome::Failure,
         };
 
@@ -233,11 +286,13 @@ impl<R: IdentityResolver> Monitor<R> {
             self.signature_detectors(&view, &mut alerts);
         } else {
             let learning_secs = self.config.learning_secs();
-            let state = self
-                .state
-                .identities
-                .entry(view.identity.clone())
-                .or_insert_with(|| IdentityState::new(&view.identity));
+            // Looked up before inserting: `entry` would copy the name every event.
+            if !self.state.identities.contains_key(&view.identity) {
+                self.state
+                    .identities
+                    .insert(view.identity.clone(), IdentityState::new(&view.identity));
+            }
+            let state = &self.state.identities[&view.identity];
             view.learning = state.baseline.is_learning(view.time, learning_secs)
                 || state.baseline.first_seen.is_none();
             self.watch(&view);

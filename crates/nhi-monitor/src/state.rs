@@ -1,8 +1,10 @@
 //! Everything the monitor remembers between events, in one serialisable tree so the
 //! caller can checkpoint it (`Monitor::export_state`) and resume (`Monitor::with_state`).
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+use std::hash::BuildHasher;
 
+use hashbrown::{DefaultHashBuilder, HashTable};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -154,16 +156,65 @@ impl CohortState {
 }
 
 /// Recently seen event IDs, oldest first, for duplicate suppression.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SeenEventIds {
     pub order: VecDeque<(String, Option<Timestamp>)>,
+    /// Finds a key in `order` without a second copy of it: every event is looked up
+    /// here, so a sorted set of cloned strings cost an allocation, a free and a
+    /// dozen string comparisons per event.
     #[serde(skip)]
-    pub index: BTreeSet<String>,
+    index: IdIndex,
+}
+
+/// The index is derived from `order`, so only `order` says whether two are equal.
+impl PartialEq for SeenEventIds {
+    fn eq(&self, other: &Self) -> bool {
+        self.order == other.order
+    }
+}
+
+impl Eq for SeenEventIds {}
+
+/// Positions in `SeenEventIds::order`, hashed by the key stored there. A position is
+/// an insertion number; the front of `order` is insertion number `popped`.
+#[derive(Clone, Default)]
+struct IdIndex {
+    table: HashTable<u64>,
+    hasher: DefaultHashBuilder,
+    popped: u64,
+}
+
+impl std::fmt::Debug for IdIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IdIndex({} keys)", self.table.len())
+    }
 }
 
 impl SeenEventIds {
     pub fn rebuild_index(&mut self) {
-        self.index = self.order.iter().map(|(id, _)| id.clone()).collect();
+        let mut index = IdIndex::default();
+        for (position, (key, _)) in self.order.iter().enumerate() {
+            let hash = index.hasher.hash_one(key.as_str());
+            let hasher = &index.hasher;
+            let order = &self.order;
+            index.table.insert_unique(hash, position as u64, |&p| {
+                hasher.hash_one(order[p as usize].0.as_str())
+            });
+        }
+        self.index = index;
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        let hash = self.index.hasher.hash_one(key);
+        self.find(hash, key).is_some()
+    }
+
+    fn find(&self, hash: u64, key: &str) -> Option<u64> {
+        let popped = self.index.popped;
+        self.index
+            .table
+            .find(hash, |&p| self.order[(p - popped) as usize].0 == key)
+            .copied()
     }
 
     /// Records `key`; false if it was already there.
@@ -174,10 +225,20 @@ impl SeenEventIds {
         horizon_secs: i64,
         capacity: usize,
     ) -> bool {
-        if self.index.contains(&key) {
+        let hash = self.index.hasher.hash_one(key.as_str());
+        if self.find(hash, &key).is_some() {
             return false;
         }
-        self.index.insert(key.clone());
+        let IdIndex {
+            table,
+            hasher,
+            popped,
+        } = &mut self.index;
+        let order = &self.order;
+        let position = *popped + order.len() as u64;
+        table.insert_unique(hash, position, |&p| {
+            hasher.hash_one(order[(p - *popped) as usize].0.as_str())
+        });
         self.order.push_back((key, seen_at));
         while let Some((oldest, at)) = self.order.front() {
             let expired = match (at, seen_at) {
@@ -187,9 +248,13 @@ impl SeenEventIds {
             if !expired && self.order.len() <= capacity {
                 break;
             }
-            let oldest = oldest.clone();
+            let hash = self.index.hasher.hash_one(oldest.as_str());
+            let front = self.index.popped;
+            if let Ok(entry) = self.index.table.find_entry(hash, |&p| p == front) {
+                entry.remove();
+            }
             self.order.pop_front();
-            self.index.remove(&oldest);
+            self.index.popped += 1;
         }
         true
     }

@@ -157,6 +157,7 @@ PY
         -H "Authorization: Bearer $token" \
         --urls-from-file "$WORK/$name-$scenario.urls" >"$WORK/$name-$scenario.warmup.json" \
         || die "$name: oha failed on the $scenario warm-up"
+      curl -s -o /dev/null -H "Authorization: Bearer $token" "$base/api/v1/identities?limit=1" || true
     fi
     say "$name: $scenario at $RATE/s for ${DURATION}s"
     "$OHA" --no-tui --output-format json -z "${DURATION}s" -q "$RATE" -c 16 \
@@ -164,6 +165,9 @@ PY
       -H "Authorization: Bearer $token" \
       --urls-from-file "$WORK/$name-$scenario.urls" >"$WORK/$name-$scenario.json" \
       || die "$name: oha failed on $scenario"
+    # oha stops at the deadline, but the server finishes what it had queued: wait for
+    # one store-backed answer so a slow scenario's backlog is not measured in the next.
+    curl -s -o /dev/null -H "Authorization: Bearer $token" "$base/api/v1/identities?limit=1" || true
   done
   grep -o 'VmHWM:.*' "/proc/$pid/status" >"$WORK/$name-rss.txt" 2>/dev/null || true
   kill "$pid" 2>/dev/null || true

@@ -107,7 +107,9 @@ pub async fn identity_page(
             ..query.clone()
         };
         let block = query.offset / BOOKMARK_EVERY;
-        if block > 0 {
+        // A page past the end needs no bookmark: the store answers it from the total.
+        let past_end = known_total.is_some_and(|total| query.offset as u64 >= total);
+        if block > 0 && !past_end {
             let order = format!(
                 "{filter}\u{2}{}\u{2}{}",
                 query.sort.as_str(),
@@ -132,10 +134,13 @@ pub async fn identity_page(
                     }
                 }
             };
-            // Bookmark k is the row at position (k + 1) * EVERY - 1.
-            if let Some(mark) = marks.get(block - 1) {
-                paged.after = Some(mark.clone());
-                paged.offset = query.offset - block * BOOKMARK_EVERY;
+            // Bookmark k is the row at position (k + 1) * EVERY - 1. Past the last one
+            // (a filtered list shorter than the offset), seek from the last: the store
+            // then finds the end within EVERY rows.
+            let mark = block.min(marks.len());
+            if mark > 0 {
+                paged.after = Some(marks[mark - 1].clone());
+                paged.offset = query.offset - mark * BOOKMARK_EVERY;
             }
         }
         let page = store.identity_page(&paged)?;

@@ -209,6 +209,7 @@ impl PgStore {
         read: Read<C>,
         decode: Decode<C, T>,
     ) -> Result<Page<T>, StoreError> {
+        let offset_rows = offset;
         let (limit_rows, offset) = (limit(limit_rows), limit(offset));
         let mut paged: Vec<Param<'_>> = args.to_vec();
         paged.extend_from_slice(seek_args);
@@ -225,6 +226,15 @@ impl PgStore {
                     context,
                 )?,
             };
+            // Past the end there is nothing to read, and OFFSET would walk every match
+            // to find that out (a bookmark's seek makes the offset relative, so only
+            // without one).
+            if seek.is_empty() && i64::try_from(offset_rows).unwrap_or(i64::MAX) >= n {
+                return Ok(Page {
+                    items: Vec::new(),
+                    total: count(n),
+                });
+            }
             let items = rows(
                 tx,
                 // The page's keys first, then its rows (see the SQLite twin): the sort

@@ -522,6 +522,17 @@ pub fn identity_pages_filter_search_and_sort_like_every_backend(fresh: Fresh<'_>
         },
     );
     assert_eq!((ids.len(), total), (0, 6));
+    // Past the end with the total already known (the server caches it): still empty.
+    let (ids, total) = page_ids(
+        store,
+        IdentityQuery {
+            limit: 2,
+            offset: 6,
+            known_total: Some(6),
+            ..q()
+        },
+    );
+    assert_eq!((ids.len(), total), (0, 6));
 
     // One row back as it went in.
     let expected = estate().into_iter().find(|r| r.id == "gcp:1").unwrap();
@@ -590,7 +601,8 @@ pub fn bookmarks_resume_every_order_where_offset_paging_would(fresh: Fresh<'_>) 
                 );
                 for (i, bookmark) in bookmarks.into_iter().enumerate() {
                     let resumed = (i + 1) * every;
-                    for skip in [0, 1, 3] {
+                    // 40: past the end, as a filtered list shorter than the offset.
+                    for skip in [0, 1, 3, 40] {
                         let (ids, _) = page_ids(
                             store,
                             IdentityQuery {

@@ -193,6 +193,14 @@ impl SqliteStore {
                 )
                 .context(context)?,
         };
+        // Past the end there is nothing to read, and OFFSET would walk every match to
+        // find that out (a bookmark's seek makes the offset relative, so only without).
+        if seek.is_empty() && stored_count(offset as u64) >= n {
+            return Ok(Page {
+                items: Vec::new(),
+                total: count(n),
+            });
+        }
         let mut paged = args;
         paged.extend(seek_args);
         let (limit_at, offset_at) = (paged.len() + 1, paged.len() + 2);

@@ -53,6 +53,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "run_events",
         sql: include_str!("../../migrations/sqlite/V7__run_events.sql"),
     },
+    Migration {
+        version: 8,
+        name: "search_in_index",
+        sql: include_str!("../../migrations/sqlite/V8__search_in_index.sql"),
+    },
 ];
 
 pub(crate) fn latest_version() -> u32 {

@@ -1,0 +1,4 @@
+-- Twin of PostgreSQL's V8, which adds `search` to its identity covering indexes so a
+-- free-text search reads only the index. SQLite's V6 indexes hold `search` already
+-- (SQLite has no entry size limit), so nothing changes here; the version exists so both
+-- backends stay at the same schema version, migration for migration.

@@ -145,29 +145,27 @@ for name, urls in scenarios.items():
 print(f"{total} identities indexed; {len(ids)} identity URLs", file=sys.stderr)
 PY
   local scenario
+  # load SECONDS URLS OUT: oha at RATE over 16 connections, latency-corrected; then,
+  # since oha stops at the deadline but the server finishes what it had queued, waits
+  # for one store-backed answer so a slow scenario's backlog is not measured in the next.
+  load() {
+    "$OHA" --no-tui --output-format json -z "${1}s" -q "$RATE" -c 16 --latency-correction \
+      -H "Authorization: Bearer $token" --urls-from-file "$2" >"$3" || return 1
+    curl -s -o /dev/null -H "Authorization: Bearer $token" "$base/api/v1/identities?limit=1" || true
+  }
   for scenario in api-list page-inventory api-search api-identity api-graph page-identity healthz; do
     # Warm-up, discarded: the same URLs at the same rate for WARMUP seconds, so the
     # measured run sees the page caches and the list caches (totals and bookmarks per
     # filter and order, built on first use in each index generation) a running server
-    # has. What a cold start costs is in the report's "first requests" line.
+    # has. What a cold start costs is the report's "warm-up p99" column.
     if [[ "$WARMUP" -gt 0 ]]; then
       say "$name: $scenario warm-up at $RATE/s for ${WARMUP}s"
-      "$OHA" --no-tui --output-format json -z "${WARMUP}s" -q "$RATE" -c 16 \
-        --latency-correction \
-        -H "Authorization: Bearer $token" \
-        --urls-from-file "$WORK/$name-$scenario.urls" >"$WORK/$name-$scenario.warmup.json" \
+      load "$WARMUP" "$WORK/$name-$scenario.urls" "$WORK/$name-$scenario.warmup.json" \
         || die "$name: oha failed on the $scenario warm-up"
-      curl -s -o /dev/null -H "Authorization: Bearer $token" "$base/api/v1/identities?limit=1" || true
     fi
     say "$name: $scenario at $RATE/s for ${DURATION}s"
-    "$OHA" --no-tui --output-format json -z "${DURATION}s" -q "$RATE" -c 16 \
-      --latency-correction \
-      -H "Authorization: Bearer $token" \
-      --urls-from-file "$WORK/$name-$scenario.urls" >"$WORK/$name-$scenario.json" \
+    load "$DURATION" "$WORK/$name-$scenario.urls" "$WORK/$name-$scenario.json" \
       || die "$name: oha failed on $scenario"
-    # oha stops at the deadline, but the server finishes what it had queued: wait for
-    # one store-backed answer so a slow scenario's backlog is not measured in the next.
-    curl -s -o /dev/null -H "Authorization: Bearer $token" "$base/api/v1/identities?limit=1" || true
   done
   grep -o 'VmHWM:.*' "/proc/$pid/status" >"$WORK/$name-rss.txt" 2>/dev/null || true
   kill "$pid" 2>/dev/null || true

@@ -12,7 +12,9 @@ use std::sync::{Arc, Mutex};
 use jiff::Timestamp;
 use nhi_analysis::{Analysis, AnalysisInputs, FindingRow};
 use nhi_graph::{EnvironmentRules, IdentityView, InventoryFilter};
-use nhi_store::{FindingIndexRow, IdentityIndexRow, IdentityQuery, Page, SnapshotRow, SortValue};
+use nhi_store::{
+    FindingIndexRow, IdentityIndexRow, IdentityQuery, IdentitySort, Page, SnapshotRow, SortValue,
+};
 use serde::Serialize;
 
 use crate::problem::ApiError;
@@ -42,6 +44,16 @@ impl<V: Clone> GenerationCache<V> {
         (inner.0 == generation)
             .then(|| inner.1.get(key).cloned())
             .flatten()
+    }
+
+    /// How many values this generation holds.
+    pub fn entries(&self, generation: i64) -> usize {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.0 == generation {
+            inner.1.len()
+        } else {
+            0
+        }
     }
 
     fn put(&self, generation: i64, key: String, value: V) {
@@ -90,18 +102,48 @@ fn filter_key(query: &IdentityQuery) -> String {
     .join("\u{1}")
 }
 
-/// One page of the inventory: its total from the cache when this index generation has
-/// counted the same filter before, and a deep page resumed from the nearest bookmark.
-pub async fn identity_page(
-    state: &Arc<AppState>,
-    query: IdentityQuery,
-) -> Result<Page<IdentityIndexRow>, ApiError> {
-    let caches = Arc::clone(state);
-    with_store(state, move |store| {
-        let caches = &caches.list_caches;
+impl ListCaches {
+    /// The bookmarks of `query`'s filter and order in this index generation, built by
+    /// one pass over the order's covering index on first use.
+    fn bookmarks(
+        &self,
+        store: &dyn Backend,
+        generation: i64,
+        query: &IdentityQuery,
+    ) -> Result<Arc<Vec<Vec<SortValue>>>, ApiError> {
+        let order = format!(
+            "{}\u{2}{}\u{2}{}",
+            filter_key(query),
+            query.sort.as_str(),
+            query.descending
+        );
+        if let Some(marks) = self.bookmarks.get(generation, &order) {
+            return Ok(marks);
+        }
+        let _building = self
+            .bookmark_build
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        // Another request may have built them while this one waited.
+        if let Some(marks) = self.bookmarks.get(generation, &order) {
+            return Ok(marks);
+        }
+        let marks = Arc::new(store.identity_bookmarks(query, BOOKMARK_EVERY)?);
+        self.bookmarks.put(generation, order, Arc::clone(&marks));
+        Ok(marks)
+    }
+
+    /// One page of the inventory: its total from the cache when this index generation
+    /// has counted the same filter before, and a deep page resumed from the nearest
+    /// bookmark.
+    pub fn page(
+        &self,
+        store: &dyn Backend,
+        query: &IdentityQuery,
+    ) -> Result<Page<IdentityIndexRow>, ApiError> {
         let generation = store.snapshots(1)?.first().map_or(0, |s| s.id);
-        let filter = filter_key(&query);
-        let known_total = caches.totals.get(generation, &filter);
+        let filter = filter_key(query);
+        let known_total = self.totals.get(generation, &filter);
         let mut paged = IdentityQuery {
             known_total,
             ..query.clone()
@@ -110,30 +152,7 @@ pub async fn identity_page(
         // A page past the end needs no bookmark: the store answers it from the total.
         let past_end = known_total.is_some_and(|total| query.offset as u64 >= total);
         if block > 0 && !past_end {
-            let order = format!(
-                "{filter}\u{2}{}\u{2}{}",
-                query.sort.as_str(),
-                query.descending
-            );
-            let cached = caches.bookmarks.get(generation, &order);
-            let marks = match cached {
-                Some(marks) => marks,
-                None => {
-                    let _building = caches
-                        .bookmark_build
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner());
-                    // Another request may have built them while this one waited.
-                    match caches.bookmarks.get(generation, &order) {
-                        Some(marks) => marks,
-                        None => {
-                            let marks = Arc::new(store.identity_bookmarks(&query, BOOKMARK_EVERY)?);
-                            caches.bookmarks.put(generation, order, Arc::clone(&marks));
-                            marks
-                        }
-                    }
-                }
-            };
+            let marks = self.bookmarks(store, generation, query)?;
             // Bookmark k is the row at position (k + 1) * EVERY - 1. Past the last one
             // (a filtered list shorter than the offset), seek from the last: the store
             // then finds the end within EVERY rows.
@@ -145,11 +164,41 @@ pub async fn identity_page(
         }
         let page = store.identity_page(&paged)?;
         if known_total.is_none() {
-            caches.totals.put(generation, filter, page.total);
+            self.totals.put(generation, filter, page.total);
         }
         Ok(page)
-    })
-    .await
+    }
+
+    /// Counts the unfiltered inventory and marks every order of it both ways, right
+    /// after an index replacement, so the first visitors of a new analysis do not pay
+    /// for those passes (a filtered list still builds its own on first use).
+    pub fn warm(&self, store: &dyn Backend) -> Result<(), ApiError> {
+        for sort in IdentitySort::ALL {
+            for descending in [false, true] {
+                // A deep offset builds the bookmarks; the page itself is one row.
+                self.page(
+                    store,
+                    &IdentityQuery {
+                        sort,
+                        descending,
+                        limit: 1,
+                        offset: BOOKMARK_EVERY,
+                        ..IdentityQuery::default()
+                    },
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// [`ListCaches::page`] on a pooled connection.
+pub async fn identity_page(
+    state: &Arc<AppState>,
+    query: IdentityQuery,
+) -> Result<Page<IdentityIndexRow>, ApiError> {
+    let caches = Arc::clone(state);
+    with_store(state, move |store| caches.list_caches.page(store, &query)).await
 }
 
 /// Where the analysis gets its policy and environment rules.

@@ -136,6 +136,7 @@ async fn attempt_once(
     let config = state.analysis.clone();
     let job = spec.name.clone();
     let trigger = trigger.to_string();
+    let caches = Arc::clone(state);
     let result = with_store(state, move |store| {
         let started = Timestamp::now();
         let id = store.start_run(&job, &trigger, attempt, started)?;
@@ -162,6 +163,9 @@ async fn attempt_once(
         match collected {
             Ok(counts) => match crate::index::rebuild(store, &config) {
                 Ok(snapshot) => {
+                    // The new index's unfiltered lists, counted and marked now rather
+                    // than by the next visitors. Only speed depends on it.
+                    let _ = caches.list_caches.warm(store);
                     row.status = RunStatus::Succeeded;
                     row.identities = counts.identities.max(snapshot.identities);
                     row.credentials = counts.credentials.max(snapshot.credentials);

@@ -80,8 +80,13 @@ pub async fn serve(
     let config = state.analysis.clone();
     let indexing = Arc::clone(&state);
     tokio::spawn(async move {
-        let result =
-            state::with_store(&indexing, move |store| index::rebuild(store, &config)).await;
+        let warming = Arc::clone(&indexing);
+        // Ready means the index is built and the unfiltered lists are counted and marked.
+        let result = state::with_store(&indexing, move |store| {
+            index::rebuild(store, &config)?;
+            warming.list_caches.warm(store)
+        })
+        .await;
         match result {
             Ok(_) => indexing.set_ready(true),
             Err(err) => eprintln!("nhi serve: the first analysis failed: {}", err.message()),

@@ -125,3 +125,55 @@ async fn deep_pages_from_bookmarks_equal_offset_paging() {
     assert_eq!(ids(&cached), ids(&plain));
     assert!(ids(&cached).iter().all(|id| id.contains(":2:")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warming_counts_and_marks_every_unfiltered_order_of_the_new_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nhi.db");
+    let mut direct = SqliteStore::open(&path).unwrap();
+    index(&mut direct, 1_234, 1);
+    let generation = direct.snapshots(1).unwrap()[0].id;
+    let open_path = path.clone();
+    let open: nhi_server::StoreFactory =
+        Arc::new(move || SqliteStore::open(&open_path).map(|s| Box::new(s) as Box<dyn Backend>));
+    let state = AppState::new(
+        open,
+        Settings {
+            tls: false,
+            session_ttl: SignedDuration::from_hours(1),
+            instance: "test".into(),
+        },
+        AnalysisConfig::default(),
+        Jobs::new(Vec::new()),
+    );
+    let caches = &state.list_caches;
+    assert_eq!(caches.bookmarks.entries(generation), 0);
+    caches.warm(&direct).unwrap();
+    // Five orders both ways, one unfiltered total.
+    assert_eq!(caches.bookmarks.entries(generation), 10);
+    assert_eq!(caches.totals.entries(generation), 1);
+    // And what they answer is what plain paging gives.
+    for sort in IdentitySort::ALL {
+        let query = IdentityQuery {
+            sort,
+            descending: true,
+            limit: 50,
+            offset: 1_100,
+            ..IdentityQuery::default()
+        };
+        let cached = nhi_server::index::identity_page(&state, query.clone())
+            .await
+            .unwrap();
+        let plain = direct.identity_page(&query).unwrap();
+        assert_eq!(
+            (ids(&cached), cached.total),
+            (ids(&plain), 1_234),
+            "{sort:?}"
+        );
+    }
+    assert_eq!(
+        caches.bookmarks.entries(generation),
+        10,
+        "nothing built again"
+    );
+}

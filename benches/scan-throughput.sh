@@ -7,7 +7,7 @@
 # Environment (all optional):
 #   CARGO_TARGET_DIR  build dir                        (default /var/tmp/nhi-target)
 #   CORPUS_MB         main corpus size                 (default 150)
-#   DS_CORPUS_MB      detect-secrets sub-corpus size   (default 2: it runs ~0.07 MB/s)
+#   DS_CORPUS_MB      detect-secrets sub-corpus size   (default 2: it runs ~0.23 MB/s)
 #   HISTORY_MB        history corpus size              (default 20)
 #   RUNS              hyperfine runs per command       (default 3, after 1 warmup)
 #   SEED              corpus seed                      (default 1)

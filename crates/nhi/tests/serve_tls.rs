@@ -54,35 +54,17 @@ fn https(
     let name = ServerName::try_from("127.0.0.1").unwrap();
     let connection = ClientConnection::new(Arc::clone(client), name).unwrap();
     let mut tls = StreamOwned::new(connection, tcp);
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    if tls.write_all(request.as_bytes()).is_err() {
+    if tls
+        .write_all(support::request(addr, method, path, headers, body).as_bytes())
+        .is_err()
+    {
         return (0, Vec::new(), String::new());
     }
     let mut raw = Vec::new();
     // The server closes after `Connection: close`; a missing close_notify is not a
     // failure of the exchange, so keep what arrived.
     let _ = tls.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    (status, headers, body.to_string())
+    support::parse_response(&raw)
 }
 
 fn header<'h>(headers: &'h [(String, String)], name: &str) -> Vec<&'h str> {

@@ -78,21 +78,16 @@ pub fn http(
     http_to(server.addr, method, path, headers, body)
 }
 
-/// One HTTP/1.1 exchange with any loopback address (the server, or chromedriver).
-pub fn http_to(
+/// An HTTP/1.1 request that asks the server to close after answering.
+pub fn request(
     addr: SocketAddr,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
     body: &str,
-) -> (u16, Vec<(String, String)>, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
+) -> String {
     let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        addr,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
     for (name, value) in headers {
@@ -100,9 +95,12 @@ pub fn http_to(
     }
     request.push_str("\r\n");
     request.push_str(body);
-    stream.write_all(request.as_bytes()).unwrap();
-    let raw = read_response(&mut stream);
-    let text = String::from_utf8_lossy(&raw).into_owned();
+    request
+}
+
+/// (status, lower-cased headers, body) of a whole response; 0 when it has no status line.
+pub fn parse_response(raw: &[u8]) -> (u16, Vec<(String, String)>, String) {
+    let text = String::from_utf8_lossy(raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut head_lines = head.lines();
     let status = head_lines
@@ -123,6 +121,24 @@ pub fn http_to(
         body.to_string()
     };
     (status, headers, body)
+}
+
+/// One HTTP/1.1 exchange with any loopback address (the server, or chromedriver).
+pub fn http_to(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Vec<(String, String)>, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    stream
+        .write_all(request(addr, method, path, headers, body).as_bytes())
+        .unwrap();
+    parse_response(&read_response(&mut stream))
 }
 
 /// Reads one response: to Content-Length when the peer sends one (chromedriver keeps

@@ -77,15 +77,10 @@ pub fn load_graph(
     ))
 }
 
-/// Every finding, inventory (`assessed`) and scan (from the store), with its
-/// suppression status on `today`; suppressed ones only when asked for.
-pub fn finding_rows(
-    assessed: Vec<nhi_assess::InventoryFinding>,
-    store: &dyn InventoryStore,
-    today: jiff::civil::Date,
-    include_suppressed: bool,
-) -> Result<Vec<FindingRow>, StoreError> {
-    let mut rows: Vec<FindingRow> = assessed
+/// The rows of inventory findings alone, all open: for an assessment made without a
+/// store (`nhi findings --input`), where there are no scan findings or suppressions.
+pub fn inventory_finding_rows(assessed: Vec<nhi_assess::InventoryFinding>) -> Vec<FindingRow> {
+    assessed
         .into_iter()
         .map(|f| FindingRow {
             id: f.id,
@@ -103,7 +98,18 @@ pub fn finding_rows(
             status: "open".into(),
             location: None,
         })
-        .collect();
+        .collect()
+}
+
+/// Every finding, inventory (`assessed`) and scan (from the store), with its
+/// suppression status on `today`; suppressed ones only when asked for.
+pub fn finding_rows(
+    assessed: Vec<nhi_assess::InventoryFinding>,
+    store: &dyn InventoryStore,
+    today: jiff::civil::Date,
+    include_suppressed: bool,
+) -> Result<Vec<FindingRow>, StoreError> {
+    let mut rows = inventory_finding_rows(assessed);
     for stored in store.findings(&FindingFilter {
         min_severity: None,
         status: Some("open".into()),

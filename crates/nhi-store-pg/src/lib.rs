@@ -809,7 +809,7 @@ fn write_collection(
     inventory: &nhi_model::Inventory,
 ) -> Result<(), StoreError> {
     const CONTEXT: &str = "recording an inventory collection";
-    let body = to_json("inventory_collections.body", inventory)?;
+    let body = nhi_store::backend::inventory_body(inventory)?;
     tx.execute(
         "INSERT INTO inventory_collections (origin, collected_at, identities, credentials, body)
          VALUES ($1, $2, $3, $4, $5)

@@ -9,10 +9,12 @@
 //!
 //! Public for backend crates (such as `nhi-store-pg`); not a stable API for anyone else.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use nhi_model::{
-    Consumer, Credential, CredentialId, Finding, FindingId, Fingerprint, Preview, Sighting,
+    Consumer, Credential, CredentialId, Finding, FindingId, Fingerprint, Inventory, Preview,
+    Sighting,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -41,6 +43,110 @@ pub fn migration_checksum(sql: &str) -> String {
 
 pub fn to_json<T: Serialize + ?Sized>(what: &'static str, value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|source| StoreError::Encode { what, source })
+}
+
+/// The stored body of an inventory collection: byte for byte what
+/// `serde_json::to_string(inventory)` writes (readers use plain serde), with the large
+/// maps and lists encoded in parallel chunks. Why: at 10,000 AWS principals the body is
+/// about 20 MB, and encoding it on one core was a sixth of `nhi import`.
+pub fn inventory_body(inventory: &Inventory) -> Result<String, StoreError> {
+    const WHAT: &str = "inventory_collections.body";
+    let encode = |source| StoreError::Encode { what: WHAT, source };
+    // The fields in declaration order, as serde's derive writes them; the test
+    // `inventory_body_is_serde_json` fails if a field is added here or there only.
+    let Inventory {
+        accounts,
+        identities,
+        credentials,
+        grants,
+        links,
+        warnings,
+    } = inventory;
+    let ((accounts, identities), (credentials, (grants, links))) = rayon::join(
+        || rayon::join(|| json_map(accounts), || json_map(identities)),
+        || {
+            rayon::join(
+                || json_map(credentials),
+                || rayon::join(|| json_list(grants), || json_list(links)),
+            )
+        },
+    );
+    let warnings = serde_json::to_string(warnings).map_err(encode)?;
+    let parts = [
+        ("{\"accounts\":", accounts.map_err(encode)?),
+        (",\"identities\":", identities.map_err(encode)?),
+        (",\"credentials\":", credentials.map_err(encode)?),
+        (",\"grants\":", grants.map_err(encode)?),
+        (",\"links\":", links.map_err(encode)?),
+    ];
+    let len = parts.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() + warnings.len();
+    let mut body = String::with_capacity(len + 16);
+    for (key, value) in &parts {
+        body.push_str(key);
+        body.push_str(value);
+    }
+    body.push_str(",\"warnings\":");
+    body.push_str(&warnings);
+    body.push('}');
+    Ok(body)
+}
+
+/// Entries per parallel encoding task: large enough that joining is negligible, small
+/// enough that both cores stay busy on a few thousand identities.
+const ENCODE_CHUNK: usize = 512;
+
+/// `serde_json::to_string(map)`, chunks encoded in parallel.
+fn json_map<V: Serialize + Sync>(map: &BTreeMap<String, V>) -> Result<String, serde_json::Error> {
+    let entries: Vec<(&String, &V)> = map.iter().collect();
+    let chunks = encode_chunks(&entries, |out, (key, value)| {
+        serde_json::to_writer(&mut *out, key)?;
+        out.push(b':');
+        serde_json::to_writer(out, value)
+    })?;
+    Ok(join_chunks('{', &chunks, '}'))
+}
+
+/// `serde_json::to_string(items)`, chunks encoded in parallel.
+fn json_list<T: Serialize + Sync>(items: &[T]) -> Result<String, serde_json::Error> {
+    let chunks = encode_chunks(items, |out, item| serde_json::to_writer(out, item))?;
+    Ok(join_chunks('[', &chunks, ']'))
+}
+
+fn encode_chunks<T: Sync>(
+    items: &[T],
+    encode: impl Fn(&mut Vec<u8>, &T) -> Result<(), serde_json::Error> + Sync,
+) -> Result<Vec<String>, serde_json::Error> {
+    use rayon::prelude::*;
+    items
+        .par_chunks(ENCODE_CHUNK)
+        .map(|chunk| {
+            let mut out = Vec::with_capacity(chunk.len() * 256);
+            for (i, item) in chunk.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                encode(&mut out, item)?;
+            }
+            // serde_json writes UTF-8 only; checking costs a fraction of encoding.
+            String::from_utf8(out).map_err(|e| {
+                <serde_json::Error as serde::ser::Error>::custom(format!("not UTF-8: {e}"))
+            })
+        })
+        .collect()
+}
+
+fn join_chunks(open: char, chunks: &[String], close: char) -> String {
+    let len = chunks.iter().map(|c| c.len() + 1).sum::<usize>() + 2;
+    let mut out = String::with_capacity(len);
+    out.push(open);
+    for (i, chunk) in chunks.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(chunk);
+    }
+    out.push(close);
+    out
 }
 
 /// Decodes the columns of one row, so every error says where the bad value sits.

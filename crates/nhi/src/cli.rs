@@ -549,8 +549,14 @@ pub struct FindingsArgs {
     #[arg(long)]
     pub rule: Option<String>,
     /// Also list suppressed findings (with their reason and expiry).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "inputs")]
     pub include_suppressed: bool,
+    /// Assess these export files (or directories of them, repeatable) directly instead of
+    /// the store, which is neither read nor written: only their inventory findings, none
+    /// suppressed. For a CI gate or a one-off review of an export. Exit code 2 when a
+    /// file cannot be read or has warnings, as with `nhi import`.
+    #[arg(long = "input", value_name = "PATH")]
+    pub inputs: Vec<PathBuf>,
     #[command(subcommand)]
     pub action: Option<FindingsAction>,
 }

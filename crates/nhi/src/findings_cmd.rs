@@ -32,7 +32,11 @@ pub fn findings(args: &FindingsArgs) -> Result<u8> {
         }
         None => {}
     }
-    let mut rows = collect_rows(&args.store, args.include_suppressed)?;
+    let (mut rows, input_problems) = if args.inputs.is_empty() {
+        (collect_rows(&args.store, args.include_suppressed)?, 0)
+    } else {
+        rows_of_exports(args)?
+    };
     let owasp = args
         .owasp
         .as_deref()
@@ -117,7 +121,33 @@ pub fn findings(args: &FindingsArgs) -> Result<u8> {
         }
     }
     out.flush()?;
-    Ok(exit::CLEAN)
+    Ok(if input_problems > 0 {
+        exit::INPUT_ERROR
+    } else {
+        exit::CLEAN
+    })
+}
+
+/// `--input`: the export files assessed in memory, the store left alone. Returns the
+/// rows and how many files failed or warned.
+fn rows_of_exports(args: &FindingsArgs) -> Result<(Vec<Row>, usize)> {
+    let policy = load_policy(args.store.policy.as_deref())?;
+    let environments = crate::inventory_cmd::environment_rules(&args.store)?;
+    let (inventory, problems) = crate::inventory_cmd::inventory_of_exports(&args.inputs, false)?;
+    if problems > 0 {
+        eprintln!("nhi: {problems} problem(s) reading the input files (above); assessed the rest");
+    }
+    let graph = nhi_graph::correlate(
+        inventory,
+        nhi_graph::CodeInventory::default(),
+        &nhi_graph::CorrelateOptions {
+            environments,
+            codeowners: BTreeMap::new(),
+        },
+    );
+    let assessed =
+        nhi_assess::assess_with_activity(&graph, &policy, jiff::Timestamp::now(), &BTreeMap::new());
+    Ok((nhi_analysis::inventory_finding_rows(assessed), problems))
 }
 
 /// `--policy FILE`, else `./nhi.toml` when present, else the defaults.

@@ -118,6 +118,62 @@ pub fn read_exports(
     Ok(failed)
 }
 
+/// The inventory of export files read without a store: each file becomes a collection
+/// and the collections are merged in origin order, exactly as `nhi import` followed by
+/// a read of the store would merge them. Returns it with the number of files that could
+/// not be read plus the number of warnings (printed unless `quiet`).
+pub(crate) fn inventory_of_exports(
+    paths: &[PathBuf],
+    quiet: bool,
+) -> Result<(nhi_model::Inventory, usize)> {
+    let mut collections: BTreeMap<String, nhi_model::Inventory> = BTreeMap::new();
+    let mut warned = 0usize;
+    let failed = read_exports(paths, quiet, &mut |file, _label, _format, batch| {
+        warned += print_warnings(&batch, quiet);
+        let mut inventory = nhi_model::Inventory::default();
+        inventory.merge(batch);
+        inventory.normalize();
+        collections.insert(origin_of(file), inventory);
+        Ok(())
+    })?;
+    let mut merged = nhi_model::Inventory::default();
+    for (_, collection) in collections {
+        merged.merge(nhi_model::InventoryBatch {
+            accounts: collection.accounts.into_values().collect(),
+            identities: collection.identities.into_values().collect(),
+            credentials: collection.credentials.into_values().collect(),
+            grants: collection.grants,
+            links: collection.links,
+            warnings: collection.warnings,
+        });
+    }
+    merged.normalize();
+    Ok((merged, failed + warned))
+}
+
+/// The store's origin of an imported file: its absolute path, so that importing it
+/// again replaces it.
+fn origin_of(file: &Path) -> String {
+    format!(
+        "import:{}",
+        std::path::absolute(file)
+            .unwrap_or_else(|_| file.to_path_buf())
+            .to_string_lossy()
+    )
+}
+
+fn print_warnings(batch: &nhi_model::InventoryBatch, quiet: bool) -> usize {
+    if !quiet {
+        for warning in &batch.warnings {
+            eprintln!(
+                "nhi: warning: {}: {}: {}",
+                warning.file, warning.position, warning.message
+            );
+        }
+    }
+    batch.warnings.len()
+}
+
 /// Records one imported file as its own collection; returns how many warnings it had.
 fn record_import(
     store: &mut dyn InventoryStore,
@@ -127,26 +183,12 @@ fn record_import(
     batch: nhi_model::InventoryBatch,
     quiet: bool,
 ) -> Result<usize> {
-    let warned = batch.warnings.len();
-    if !quiet {
-        for warning in &batch.warnings {
-            eprintln!(
-                "nhi: warning: {}: {}: {}",
-                warning.file, warning.position, warning.message
-            );
-        }
-    }
+    let warned = print_warnings(&batch, quiet);
     let mut inventory = nhi_model::Inventory::default();
     let (identities, credentials) = (batch.identities.len(), batch.credentials.len());
     inventory.merge(batch);
     inventory.normalize();
-    // The origin is the file's absolute path: importing it again replaces it.
-    let origin = format!(
-        "import:{}",
-        std::path::absolute(file)
-            .unwrap_or_else(|_| file.to_path_buf())
-            .to_string_lossy()
-    );
+    let origin = origin_of(file);
     store
         .record_inventory(&origin, jiff::Timestamp::now(), &inventory)
         .with_context(|| format!("cannot record {label} in the store"))?;

@@ -309,3 +309,85 @@ fn import_reads_exports_names_unknown_formats_and_keeps_going() {
         "{identities:#?}"
     );
 }
+
+/// `nhi findings --input` assesses exports without the store and agrees, finding for
+/// finding, with `nhi import` followed by `nhi findings` on a fresh store.
+#[test]
+fn findings_from_input_files_match_import_then_findings_and_leave_no_store() {
+    let exports = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme/exports");
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], db: &Path| {
+        Command::cargo_bin("nhi")
+            .unwrap()
+            .args(args)
+            .arg("--db")
+            .arg(db)
+            .arg("--policy")
+            .arg(exports.join("../../nhi.toml"))
+            .env("NHI_KEY_FILE", dir.path().join("key"))
+            .output()
+            .unwrap()
+    };
+    let stored = dir.path().join("stored.db");
+    let out = run(&["import", exports.to_str().unwrap()], &stored);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["findings", "--format", "json"], &stored);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_store: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+
+    let untouched = dir.path().join("untouched.db");
+    let out = run(
+        &[
+            "findings",
+            "--format",
+            "json",
+            "--input",
+            exports.to_str().unwrap(),
+        ],
+        &untouched,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_files: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(from_files.len() > 20, "{from_files:#?}");
+    assert!(
+        from_files.iter().any(|f| f["owasp"] == "NHI5")
+            && from_files.iter().any(|f| f["owasp"] == "NHI1"),
+        "{from_files:#?}"
+    );
+    assert_eq!(from_files, from_store);
+    assert!(
+        !untouched.exists(),
+        "--input must not create or open the store"
+    );
+
+    // A file that cannot be read is named, the rest is still assessed, exit code 2.
+    let out = run(
+        &[
+            "findings",
+            "--format",
+            "json",
+            "--input",
+            exports.to_str().unwrap(),
+            "--input",
+            dir.path().join("missing.json").to_str().unwrap(),
+        ],
+        &untouched,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("missing.json: cannot read"), "{stderr}");
+    let partial: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(partial, from_store);
+}

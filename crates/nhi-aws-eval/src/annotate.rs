@@ -62,6 +62,12 @@ pub fn annotate_with(
     batch: &mut InventoryBatch,
 ) {
     let evaluator = Evaluator::with_options(details, options, catalog);
+    annotate_evaluated(&evaluator, file, batch);
+}
+
+/// [`annotate_with`] for a caller that built the evaluator itself: `nhi-ingest` builds it
+/// (catalog, policy compilation) on one core while the other maps the GAAD's identities.
+pub fn annotate_evaluated(evaluator: &Evaluator<'_>, file: &str, batch: &mut InventoryBatch) {
     let by_id: std::collections::HashMap<String, usize> = batch
         .identities
         .iter()

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use nhi_aws::{AuthorizationDetails, Effect, PolicyDocument, Principal};
 
 pub use actionset::ActionSet;
-pub use annotate::{annotate, annotate_with};
+pub use annotate::{annotate, annotate_evaluated, annotate_with};
 pub use catalog::{AccessLevel, ActionCatalog, BuiltinCatalog, StaticCatalog};
 use compile::{Compiled, Compiler, Grant};
 pub use glob::{covers, glob_match, has_wildcard, may_overlap};

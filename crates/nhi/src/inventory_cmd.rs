@@ -136,6 +136,12 @@ pub(crate) fn inventory_of_exports(
         collections.insert(origin_of(file), inventory);
         Ok(())
     })?;
+    if collections.len() == 1 {
+        // One file: its collection, already merged and normalised, is the inventory.
+        if let Some((_, only)) = collections.pop_first() {
+            return Ok((only, failed + warned));
+        }
+    }
     let mut merged = nhi_model::Inventory::default();
     for (_, collection) in collections {
         merged.merge(nhi_model::InventoryBatch {

@@ -372,6 +372,36 @@ fn findings_from_input_files_match_import_then_findings_and_leave_no_store() {
         "--input must not create or open the store"
     );
 
+    // One file alone (its collection is the inventory, without a second merge).
+    let gaad = exports.join("aws/iam-get-account-authorization-details.json");
+    let single = dir.path().join("single.db");
+    let out = run(&["import", gaad.to_str().unwrap()], &single);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["findings", "--format", "json"], &single);
+    let one_stored: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let out = run(
+        &[
+            "findings",
+            "--format",
+            "json",
+            "--input",
+            gaad.to_str().unwrap(),
+        ],
+        &untouched,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let one_file: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!one_file.is_empty());
+    assert_eq!(one_file, one_stored);
+
     // A file that cannot be read is named, the rest is still assessed, exit code 2.
     let out = run(
         &[

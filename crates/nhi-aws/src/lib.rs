@@ -241,6 +241,13 @@ pub fn sniff(bytes: &[u8]) -> Option<AwsExportKind> {
                 .then_some(AwsExportKind::CredentialReport);
         }
     }
+    // `nhi scan` asks this of every JSON file it meets: most are package manifests,
+    // notebooks and configs, and parsing each head into a tree to learn that was a
+    // tenth of a scan. Every kind below needs one of these keys, quoted as the AWS CLI
+    // writes them, so without any there is nothing to parse.
+    if !MARKER_KEYS.iter().any(|key| key.find(body).is_some()) {
+        return None;
+    }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => {
             let from_keys = kind_from_keys(|k| map.contains_key(k));
@@ -283,6 +290,30 @@ pub fn sniff(bytes: &[u8]) -> Option<AwsExportKind> {
         }
     }
 }
+
+/// The quoted keys [`sniff`] recognises a JSON export by (a `"Policies"` list counts
+/// only with a `"PolicyVersionList"` in it, `"Attributes"` only with a `"Policy"`).
+static MARKER_KEYS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+    std::sync::LazyLock::new(|| {
+        [
+            "\"UserDetailList\"",
+            "\"GroupDetailList\"",
+            "\"RoleDetailList\"",
+            "\"AccessKeyMetadata\"",
+            "\"AccessKeyLastUsed\"",
+            "\"SecretList\"",
+            "\"Accounts\"",
+            "\"PolicySummary\"",
+            "\"Targets\"",
+            "\"ResourcePolicy\"",
+            "\"Content\"",
+            "\"PolicyVersionList\"",
+            "\"Policy\"",
+        ]
+        .into_iter()
+        .map(|key| memchr::memmem::Finder::new(key.as_bytes()))
+        .collect()
+    });
 
 /// Parse `bytes` as an export of `kind`. `file_label` names the file in
 /// warnings and errors. Never panics.

@@ -39,6 +39,28 @@ fn sniff_recognises_every_fixture() {
     assert_eq!(sniff(b"{\"Users\": []}"), None);
     assert_eq!(sniff(b"name,value\n"), None);
     assert_eq!(sniff(b"\xEF\xBB\xBF{\"Accounts\": []}"), Some(ListAccounts));
+    // The shapes recognised by one key inside another (the sniffer looks for its marker
+    // keys before parsing; each of these must still get through).
+    assert_eq!(
+        sniff(br#"{"Policy": "{\"Version\": \"2012-10-17\", \"Statement\": []}"}"#),
+        Some(ResourcePolicy)
+    );
+    assert_eq!(
+        sniff(br#"{"Attributes": {"Policy": "{}"}}"#),
+        Some(ResourcePolicy)
+    );
+    assert_eq!(
+        sniff(br#"{"Policy": {"PolicySummary": {"Id": "p-1"}, "Content": "{}"}}"#),
+        Some(DescribePolicy)
+    );
+    assert_eq!(
+        sniff(br#"[{"UserName": "ci", "AccessKeyLastUsed": {"Region": "N/A"}}]"#),
+        Some(AccessKeyLastUsed)
+    );
+    assert_eq!(
+        sniff(br#"{"name": "web", "dependencies": {"left-pad": "1.0.0"}}"#),
+        None
+    );
     // Plain `list-policies` output has `Policies` but no version documents.
     assert_eq!(
         sniff(br#"{"Policies": [{"PolicyName": "x", "Arn": "arn:aws:iam::aws:policy/x"}]}"#),

@@ -77,7 +77,11 @@ pub fn detect_format(rel_path: &str, head: &[u8]) -> Option<ConfigFormat> {
     if parent == ".kube" && name == "config" {
         return Some(ConfigFormat::Kubeconfig);
     }
+    // Both shapes of the kubeconfig check need a `users:` or `clusters:` line: most YAML
+    // files have neither and are not decoded.
     if (name == "kubeconfig" || name.ends_with(".kubeconfig") || name == "config" || is_yaml)
+        && (memchr::memmem::find(head_bytes, b"users:").is_some()
+            || memchr::memmem::find(head_bytes, b"clusters:").is_some())
         && looks_like_kubeconfig(head())
     {
         return Some(ConfigFormat::Kubeconfig);

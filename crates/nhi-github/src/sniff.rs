@@ -18,7 +18,13 @@ pub fn sniff(bytes: &[u8]) -> Option<ExportKind> {
     if !matches!(body.first(), Some(b'{' | b'[')) {
         return None;
     }
-    let window = String::from_utf8_lossy(body.get(..body.len().min(WINDOW))?);
+    let raw = body.get(..body.len().min(WINDOW))?;
+    // `nhi scan` asks this of every JSON file; every kind below needs one of these
+    // quoted keys (or key prefix), so most files are turned away before decoding.
+    if !MARKERS.iter().any(|marker| marker.find(raw).is_some()) {
+        return None;
+    }
+    let window = String::from_utf8_lossy(raw);
     let text = window.as_ref();
     let has = |key: &str| key_position(text, key).is_some();
 
@@ -54,6 +60,23 @@ pub fn sniff(bytes: &[u8]) -> Option<ExportKind> {
     }
     None
 }
+
+/// What [`sniff`] needs at least one of: `"installations"`, `"secrets"`, a `"token_…"`
+/// key, `"read_only"` (deploy keys), `"access_tokens_url"` or `"app_id"`.
+static MARKERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+    std::sync::LazyLock::new(|| {
+        [
+            "\"installations\"",
+            "\"secrets\"",
+            "\"token_",
+            "\"read_only\"",
+            "\"access_tokens_url\"",
+            "\"app_id\"",
+        ]
+        .into_iter()
+        .map(|marker| memchr::memmem::Finder::new(marker.as_bytes()))
+        .collect()
+    });
 
 /// Where `"key"` occurs as an object key (followed by `:`), if it does.
 fn key_position(text: &str, key: &str) -> Option<usize> {

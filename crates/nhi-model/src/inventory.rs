@@ -494,6 +494,21 @@ pub struct Inventory {
     pub warnings: Vec<SourceWarning>,
 }
 
+impl From<Inventory> for InventoryBatch {
+    /// The inventory's contents as a batch, to merge one inventory into another (the
+    /// stores merge their collections this way, in origin order).
+    fn from(inventory: Inventory) -> InventoryBatch {
+        InventoryBatch {
+            accounts: inventory.accounts.into_values().collect(),
+            identities: inventory.identities.into_values().collect(),
+            credentials: inventory.credentials.into_values().collect(),
+            grants: inventory.grants,
+            links: inventory.links,
+            warnings: inventory.warnings,
+        }
+    }
+}
+
 impl Inventory {
     pub fn merge(&mut self, batch: InventoryBatch) {
         for account in batch.accounts {

@@ -465,14 +465,7 @@ impl InventoryStore for PgStore {
                     row: origin.clone(),
                     reason: e.to_string(),
                 })?;
-            merged.merge(nhi_model::InventoryBatch {
-                accounts: stored.accounts.into_values().collect(),
-                identities: stored.identities.into_values().collect(),
-                credentials: stored.credentials.into_values().collect(),
-                grants: stored.grants,
-                links: stored.links,
-                warnings: stored.warnings,
-            });
+            merged.merge(stored.into());
         }
         merged.normalize();
         Ok(merged)

@@ -144,14 +144,7 @@ pub(crate) fn inventory_of_exports(
     }
     let mut merged = nhi_model::Inventory::default();
     for (_, collection) in collections {
-        merged.merge(nhi_model::InventoryBatch {
-            accounts: collection.accounts.into_values().collect(),
-            identities: collection.identities.into_values().collect(),
-            credentials: collection.credentials.into_values().collect(),
-            grants: collection.grants,
-            links: collection.links,
-            warnings: collection.warnings,
-        });
+        merged.merge(collection.into());
     }
     merged.normalize();
     Ok((merged, failed + warned))

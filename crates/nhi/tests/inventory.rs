@@ -328,38 +328,39 @@ fn findings_from_input_files_match_import_then_findings_and_leave_no_store() {
             .output()
             .unwrap()
     };
-    let stored = dir.path().join("stored.db");
-    let out = run(&["import", exports.to_str().unwrap()], &stored);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = run(&["findings", "--format", "json"], &stored);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let from_store: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-
+    // The findings JSON of a run that must succeed.
+    let findings = |args: &[&str], db: &Path| -> Vec<Value> {
+        let out = run(args, db);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // Import `paths` into a fresh store `db`, then its findings.
+    let through_store = |paths: &[&Path], db: &Path| -> Vec<Value> {
+        let mut args = vec!["import"];
+        args.extend(paths.iter().map(|p| p.to_str().unwrap()));
+        let out = run(&args, db);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        findings(&["findings", "--format", "json"], db)
+    };
     let untouched = dir.path().join("untouched.db");
-    let out = run(
-        &[
-            "findings",
-            "--format",
-            "json",
-            "--input",
-            exports.to_str().unwrap(),
-        ],
-        &untouched,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let from_files: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let in_memory = |paths: &[&Path]| -> Vec<Value> {
+        let mut args = vec!["findings", "--format", "json"];
+        for path in paths {
+            args.extend(["--input", path.to_str().unwrap()]);
+        }
+        findings(&args, &untouched)
+    };
+
+    let from_store = through_store(&[&exports], &dir.path().join("stored.db"));
+    let from_files = in_memory(&[&exports]);
     assert!(from_files.len() > 20, "{from_files:#?}");
     assert!(
         from_files.iter().any(|f| f["owasp"] == "NHI5")
@@ -374,35 +375,15 @@ fn findings_from_input_files_match_import_then_findings_and_leave_no_store() {
 
     // One file alone (its collection is the inventory, without a second merge).
     let gaad = exports.join("aws/iam-get-account-authorization-details.json");
-    let single = dir.path().join("single.db");
-    let out = run(&["import", gaad.to_str().unwrap()], &single);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = run(&["findings", "--format", "json"], &single);
-    let one_stored: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    let out = run(
-        &[
-            "findings",
-            "--format",
-            "json",
-            "--input",
-            gaad.to_str().unwrap(),
-        ],
-        &untouched,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let one_file: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let one_file = in_memory(&[&gaad]);
     assert!(!one_file.is_empty());
-    assert_eq!(one_file, one_stored);
+    assert_eq!(
+        one_file,
+        through_store(&[&gaad], &dir.path().join("single.db"))
+    );
 
     // A file that cannot be read is named, the rest is still assessed, exit code 2.
+    let missing = dir.path().join("missing.json");
     let out = run(
         &[
             "findings",
@@ -411,7 +392,7 @@ fn findings_from_input_files_match_import_then_findings_and_leave_no_store() {
             "--input",
             exports.to_str().unwrap(),
             "--input",
-            dir.path().join("missing.json").to_str().unwrap(),
+            missing.to_str().unwrap(),
         ],
         &untouched,
     );

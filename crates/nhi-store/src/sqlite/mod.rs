@@ -725,14 +725,7 @@ impl InventoryStore for SqliteStore {
                 .map_err(|e| corrupt(e.to_string()))?;
             let stored: nhi_model::Inventory =
                 serde_json::from_str(body).map_err(|e| corrupt(e.to_string()))?;
-            merged.merge(nhi_model::InventoryBatch {
-                accounts: stored.accounts.into_values().collect(),
-                identities: stored.identities.into_values().collect(),
-                credentials: stored.credentials.into_values().collect(),
-                grants: stored.grants,
-                links: stored.links,
-                warnings: stored.warnings,
-            });
+            merged.merge(stored.into());
         }
         merged.normalize();
         Ok(merged)

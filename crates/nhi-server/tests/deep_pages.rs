@@ -2,10 +2,9 @@
 //! the count cache, is the page plain OFFSET paging gives, for every order and filter;
 //! and a new index generation (a new analysis) is never answered from the old caches.
 
-use std::sync::Arc;
+mod common;
 
-use jiff::{SignedDuration, Timestamp};
-use nhi_server::{AnalysisConfig, AppState, Backend, Jobs, Settings};
+use jiff::Timestamp;
 use nhi_store::{
     IdentityIndexRow, IdentityQuery, IdentitySort, ServerStore, SnapshotRow, SqliteStore,
 };
@@ -57,22 +56,6 @@ fn index(store: &mut SqliteStore, rows: usize, generation: usize) {
 }
 
 /// A server's state over the SQLite store at `path` (its own pooled connections).
-fn server_state(path: &std::path::Path) -> Arc<AppState> {
-    let path = path.to_path_buf();
-    let open: nhi_server::StoreFactory =
-        Arc::new(move || SqliteStore::open(&path).map(|s| Box::new(s) as Box<dyn Backend>));
-    AppState::new(
-        open,
-        Settings {
-            tls: false,
-            session_ttl: SignedDuration::from_hours(1),
-            instance: "test".into(),
-        },
-        AnalysisConfig::default(),
-        Jobs::new(Vec::new()),
-    )
-}
-
 fn ids(page: &nhi_store::Page<IdentityIndexRow>) -> Vec<String> {
     page.items.iter().map(|r| r.id.clone()).collect()
 }
@@ -83,7 +66,7 @@ async fn deep_pages_from_bookmarks_equal_offset_paging() {
     let path = dir.path().join("nhi.db");
     let mut direct = SqliteStore::open(&path).unwrap();
     index(&mut direct, 2_345, 1);
-    let state = server_state(&path);
+    let state = common::app_state(&path);
 
     for sort in IdentitySort::ALL {
         for descending in [false, true] {
@@ -138,7 +121,7 @@ async fn warming_counts_and_marks_every_unfiltered_order_of_the_new_index() {
     let mut direct = SqliteStore::open(&path).unwrap();
     index(&mut direct, 1_234, 1);
     let generation = direct.snapshots(1).unwrap()[0].id;
-    let state = server_state(&path);
+    let state = common::app_state(&path);
     let caches = &state.list_caches;
     assert_eq!(caches.bookmarks.entries(generation), 0);
     caches.warm(&direct).unwrap();

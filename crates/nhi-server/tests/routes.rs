@@ -3,13 +3,13 @@
 //! the CSRF token; failed logins are limited; every response carries the security
 //! headers; and the OpenAPI document lists exactly the API routes.
 
-use std::sync::Arc;
+mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use jiff::{SignedDuration, Timestamp};
-use nhi_server::{Access, AnalysisConfig, AppState, Backend, Jobs, RouteSpec, Settings, Surface};
+use nhi_server::{Access, RouteSpec, Surface};
 use nhi_store::{LocalUser, Role, ServerStore, SqliteStore};
 use tower::ServiceExt;
 
@@ -41,18 +41,7 @@ fn fixture() -> Fixture {
             created_at: now,
         })
         .unwrap();
-    let open: nhi_server::StoreFactory =
-        Arc::new(move || SqliteStore::open(&path).map(|s| Box::new(s) as Box<dyn Backend>));
-    let state = AppState::new(
-        open,
-        Settings {
-            tls: false,
-            session_ttl: SignedDuration::from_hours(1),
-            instance: "test".into(),
-        },
-        AnalysisConfig::default(),
-        Jobs::new(Vec::new()),
-    );
+    let state = common::app_state(&path);
     let (router, specs) = nhi_server::app(state);
     Fixture {
         _dir: dir,

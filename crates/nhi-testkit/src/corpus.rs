@@ -12,8 +12,8 @@ use zeroize::Zeroizing;
 
 use crate::decoys::{Decoy, DecoyFile, DecoyReason, decoys};
 use crate::filler::{
-    FILLER_KINDS, FillerKind, SERVICES, Settings, filler_block, filler_file, filler_header,
-    filler_path,
+    FILLER_KINDS, FillerKind, KeywordDensity, SERVICES, Settings, filler_block, filler_file,
+    filler_file_at, filler_header, filler_path,
 };
 use crate::rules::RULE_IDS;
 use crate::secrets::{FakeSecret, Shape, base64_std, fake_secret, json_escape, json_string};
@@ -31,6 +31,8 @@ pub struct CorpusSpec {
     /// final tree no longer has.
     pub git_history: bool,
     pub seed: u64,
+    /// How often the padding files (not the planted or decoy files) name credentials.
+    pub density: KeywordDensity,
 }
 
 impl Default for CorpusSpec {
@@ -41,6 +43,7 @@ impl Default for CorpusSpec {
             decoys: 50,
             git_history: false,
             seed: 0,
+            density: KeywordDensity::Dense,
         }
     }
 }
@@ -1056,7 +1059,12 @@ pub(crate) fn locate(
     Ok(out)
 }
 
-fn filler_files(budget: u64, paths: &mut Paths, rng: &mut ChaCha8Rng) -> Vec<PlannedFile> {
+fn filler_files(
+    budget: u64,
+    density: KeywordDensity,
+    paths: &mut Paths,
+    rng: &mut ChaCha8Rng,
+) -> Vec<PlannedFile> {
     let mut files = Vec::new();
     let mut left = budget;
     while left > 512 {
@@ -1065,7 +1073,7 @@ fn filler_files(budget: u64, paths: &mut Paths, rng: &mut ChaCha8Rng) -> Vec<Pla
             .copied()
             .unwrap_or(FillerKind::Python);
         let want = rng.random_range(2_000u64..40_000).min(left);
-        let content = filler_file(kind, rng, want as usize);
+        let content = filler_file_at(kind, density, rng, want as usize);
         left = left.saturating_sub(content.len() as u64);
         let path = paths.claim_exact(filler_path(kind, rng));
         files.push(PlannedFile {
@@ -1108,6 +1116,7 @@ pub fn write_corpus(dir: &Path, spec: &CorpusSpec) -> std::io::Result<Manifest> 
     let used: u64 = final_files.iter().map(|f| f.content.len() as u64).sum();
     final_files.extend(filler_files(
         spec.total_bytes.saturating_sub(used),
+        spec.density,
         &mut paths,
         &mut rng,
     ));

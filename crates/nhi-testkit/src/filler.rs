@@ -538,6 +538,338 @@ variable "§noun§_token_ttl" {
 "#,
 ];
 
+/// How often the padding of a corpus mentions secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeywordDensity {
+    /// Every block names tokens, keys, secrets or passwords (about 10,000 keyword
+    /// occurrences per MB): a stress test for the generic rule and the prefilter.
+    Dense,
+    /// Only this many blocks in a thousand do; the rest is ordinary business code.
+    /// Real trees measured at 57 to 516 occurrences per MB (see `benches/README.md`).
+    Mixed { secret_blocks_per_mille: u32 },
+}
+
+impl KeywordDensity {
+    /// The share that puts generated padding at about 500 occurrences per MB, the
+    /// densest real tree measured (the crates.io sources this workspace builds from).
+    pub const TYPICAL: KeywordDensity = KeywordDensity::Mixed {
+        secret_blocks_per_mille: 25,
+    };
+}
+
+// Blocks that name no credential at all: what most of a real code base is. They avoid
+// every rule keyword (including `auth`, URLs and `sg.` as in `msg.`), so the share of
+// secret-naming blocks alone sets a mixed corpus's keyword density.
+
+const PY_PLAIN_HEADER: &str = r#""""§Noun§ bookkeeping for the §svc§ service."""
+import logging
+from collections import defaultdict
+from decimal import Decimal
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = §n§
+"#;
+
+const PY_PLAIN: &[&str] = &[
+    r#"
+def summarise_§noun§s(rows):
+    """Totals per §other§, skipping rows that were cancelled."""
+    totals = defaultdict(Decimal)
+    for row in rows:
+        if row.get("status") == "cancelled":
+            continue
+        totals[row["§other§_id"]] += Decimal(row["amount"])
+    return dict(totals)
+"#,
+    r#"
+class §Noun§Page:
+    def __init__(self, items, cursor=None):
+        self.items = list(items)
+        self.cursor = cursor
+
+    def __len__(self):
+        return len(self.items)
+
+    def next_cursor(self):
+        if len(self.items) < PAGE_SIZE:
+            return None
+        return self.items[-1]["id"]
+"#,
+    r#"
+def §verb§_§noun§_batch(repo, ids, dry_run=False):
+    done, failed = [], []
+    for item_id in ids:
+        try:
+            if not dry_run:
+                repo.§verb§(item_id)
+            done.append(item_id)
+        except ValueError as err:
+            logger.info("skipping %s: %s", item_id, err)
+            failed.append(item_id)
+    return done, failed
+"#,
+];
+
+const JS_PLAIN_HEADER: &str = r#"// §Noun§ list helpers for the §svc§ portal.
+import { formatDate } from "../lib/dates.js";
+
+const PAGE_SIZE = §n§;
+"#;
+
+const JS_PLAIN: &[&str] = &[
+    r#"
+export function group§Noun§sBy§Other§(rows) {
+  const groups = new Map();
+  for (const row of rows) {
+    const list = groups.get(row.§other§Id) ?? [];
+    list.push(row);
+    groups.set(row.§other§Id, list);
+  }
+  return groups;
+}
+"#,
+    r#"
+export function §verb§Label(§noun§) {
+  const when = formatDate(§noun§.updatedAt);
+  return `${§noun§.name} (${§noun§.status}, updated ${when})`;
+}
+"#,
+    r#"
+export function paginate(items, page = 0) {
+  const start = page * PAGE_SIZE;
+  return {
+    items: items.slice(start, start + PAGE_SIZE),
+    hasMore: start + PAGE_SIZE < items.length,
+  };
+}
+"#,
+];
+
+const TS_PLAIN_HEADER: &str = r#"import { useMemo } from "react";
+import type { §Noun§ } from "../types";
+"#;
+
+const TS_PLAIN: &[&str] = &[
+    r#"
+export function §Noun§Table({ rows }: { rows: §Noun§[] }) {
+  const sorted = useMemo(
+    () => [...rows].sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
+    [rows],
+  );
+  return (
+    <table className="§noun§-table">
+      <tbody>
+        {sorted.map((row) => (
+          <tr key={row.id}>
+            <td>{row.id}</td>
+            <td>{row.status}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+"#,
+    r#"
+export interface §Noun§Filter {
+  status?: "open" | "closed" | "archived";
+  §other§Id?: string;
+  createdAfter?: string;
+  limit: number;
+}
+"#,
+];
+
+const GO_PLAIN_HEADER: &str = r#"// Package §noun§ keeps §svc§ §noun§ records.
+package §noun§
+
+import (
+	"sort"
+	"time"
+)
+"#;
+
+const GO_PLAIN: &[&str] = &[
+    r#"
+// Record is one stored §noun§.
+type Record struct {
+	ID        string
+	§Other§ID string
+	Amount    int64
+	UpdatedAt time.Time
+}
+"#,
+    r#"
+// Latest returns the n most recently updated records.
+func Latest(records []Record, n int) []Record {
+	sort.Slice(records, func(i, j int) bool {
+		return records[i].UpdatedAt.After(records[j].UpdatedAt)
+	})
+	if len(records) > n {
+		records = records[:n]
+	}
+	return records
+}
+"#,
+    r#"
+// Sum§Other§ adds up the amounts of one §other§.
+func Sum§Other§(records []Record, id string) int64 {
+	var total int64
+	for _, r := range records {
+		if r.§Other§ID == id {
+			total += r.Amount
+		}
+	}
+	return total
+}
+"#,
+];
+
+const YAML_PLAIN_HEADER: &str = "# §Noun§ worker settings for §svc§.\n";
+
+const YAML_PLAIN: &[&str] = &[
+    r#"
+§noun§_queue:
+  concurrency: §n§
+  prefetch: §n§
+  dead_letter: §svc§.§noun§.failed
+  schedule: "*/15 * * * *"
+"#,
+    r#"
+§noun§_limits:
+  max_rows: §n§000
+  max_batch: §n§
+  timeout_seconds: §n§
+"#,
+];
+
+const MD_PLAIN: &[&str] = &[
+    r#"
+## §Verb§ §noun§s in bulk
+
+Run `make §verb§-§noun§s` from the repository root. The job reads §n§ rows at a time
+and writes a summary to `reports/§noun§s.csv`; rerunning it is safe.
+"#,
+    r#"
+| Column | Type | Notes |
+| --- | --- | --- |
+| `id` | text | primary key |
+| `§other§_id` | text | indexed |
+| `amount` | integer | minor units |
+"#,
+];
+
+const DOCKER_PLAIN: &[&str] = &[
+    r#"
+COPY src/§svc§ ./§svc§
+RUN python -m compileall -q ./§svc§
+EXPOSE §port§
+"#,
+    r#"
+RUN apt-get update && apt-get install -y --no-install-recommends tini \
+    && rm -rf /var/lib/apt/lists/*
+ENTRYPOINT ["tini", "--"]
+"#,
+];
+
+const TF_PLAIN: &[&str] = &[
+    r#"
+resource "aws_sqs_queue" "§svc§_§noun§" {
+  name                       = "§svc§-§noun§-§verb§"
+  visibility_timeout_seconds = §n§
+  message_retention_seconds  = 86400
+}
+"#,
+    r#"
+resource "aws_cloudwatch_log_group" "§svc§_§noun§" {
+  name              = "/§svc§/§noun§"
+  retention_in_days = 30
+}
+"#,
+];
+
+/// The header and blocks of a file of `kind` that never name a credential.
+fn plain_parts(kind: FillerKind) -> (&'static str, &'static [&'static str]) {
+    match kind {
+        FillerKind::Python => (PY_PLAIN_HEADER, PY_PLAIN),
+        FillerKind::JavaScript => (JS_PLAIN_HEADER, JS_PLAIN),
+        FillerKind::TypeScript => (TS_PLAIN_HEADER, TS_PLAIN),
+        FillerKind::Go => (GO_PLAIN_HEADER, GO_PLAIN),
+        FillerKind::Yaml | FillerKind::Json => (YAML_PLAIN_HEADER, YAML_PLAIN),
+        FillerKind::Markdown => ("# §Svc§ §noun§ notes\n", MD_PLAIN),
+        FillerKind::Dockerfile => ("FROM python:3.12-slim\nWORKDIR /app\n", DOCKER_PLAIN),
+        FillerKind::Terraform => ("# §Svc§ queues\n", TF_PLAIN),
+    }
+}
+
+/// A file of `kind` of about `target` bytes at `density`. `Dense` is
+/// [`filler_file`] itself.
+pub fn filler_file_at(
+    kind: FillerKind,
+    density: KeywordDensity,
+    rng: &mut impl Rng,
+    target: usize,
+) -> String {
+    let KeywordDensity::Mixed {
+        secret_blocks_per_mille,
+    } = density
+    else {
+        return filler_file(kind, rng, target);
+    };
+    if kind == FillerKind::Json {
+        // JSON must stay one valid document; its entries are all of one shape.
+        return if rng.random_ratio(secret_blocks_per_mille.min(1000), 1000) {
+            json_filler(rng, target)
+        } else {
+            plain_json_filler(rng, target)
+        };
+    }
+    let (header, plain) = plain_parts(kind);
+    if kind == FillerKind::Yaml {
+        return yaml_filler_with(rng, target, header, |rng| {
+            if rng.random_ratio(secret_blocks_per_mille.min(1000), 1000) {
+                YAML_BLOCKS.choose(rng).copied()
+            } else {
+                plain.choose(rng).copied()
+            }
+        });
+    }
+    let mut out = String::with_capacity(target + 1024);
+    expand(header, rng, &mut out);
+    while out.len() < target {
+        let block = if rng.random_ratio(secret_blocks_per_mille.min(1000), 1000) {
+            filler_block(kind, rng)
+        } else {
+            let mut block = String::new();
+            expand(plain.choose(rng).copied().unwrap_or("\n"), rng, &mut block);
+            block
+        };
+        out.push_str(&block);
+    }
+    out
+}
+
+fn plain_json_filler(rng: &mut impl Rng, target: usize) -> String {
+    let mut entries = Vec::new();
+    let mut size = 0usize;
+    while size < target {
+        let mut entry = String::new();
+        expand(
+            "    \"§noun§_§verb§_INDEX\": {\n      \"enabled\": true,\n      \"batch_size\": §n§,\n      \"queue\": \"§svc§.§noun§\"\n    }",
+            rng,
+            &mut entry,
+        );
+        let entry = entry.replace("INDEX", &entries.len().to_string());
+        size += entry.len() + 2;
+        entries.push(entry);
+    }
+    format!(
+        "{{\n  \"service\": \"acme\",\n  \"features\": {{\n{}\n  }}\n}}\n",
+        entries.join(",\n")
+    )
+}
+
 fn grow(rng: &mut impl Rng, header: &str, blocks: &[&str], footer: &str, target: usize) -> String {
     let mut out = String::with_capacity(target + 1024);
     expand(header, rng, &mut out);
@@ -579,17 +911,25 @@ fn json_filler(rng: &mut impl Rng, target: usize) -> String {
 /// suffix: blocks are drawn with replacement, and a repeated `<noun>_worker:` key is a
 /// duplicate-key error that makes the whole file unparsable.
 fn yaml_filler(rng: &mut impl Rng, target: usize) -> String {
+    yaml_filler_with(rng, target, YAML_HEADER, |rng| {
+        YAML_BLOCKS.choose(rng).copied()
+    })
+}
+
+fn yaml_filler_with<R: Rng>(
+    rng: &mut R,
+    target: usize,
+    header: &str,
+    mut next_block: impl FnMut(&mut R) -> Option<&'static str>,
+) -> String {
     let mut out = String::with_capacity(target + 1024);
-    expand(YAML_HEADER, rng, &mut out);
+    expand(header, rng, &mut out);
     let mut keys: BTreeSet<String> = BTreeSet::new();
     let mut renamed = 0usize;
     while out.len() < target {
         let mut block = String::new();
-        expand(
-            YAML_BLOCKS.choose(rng).copied().unwrap_or("\n"),
-            rng,
-            &mut block,
-        );
+        let template = next_block(rng).unwrap_or("\n");
+        expand(template, rng, &mut block);
         for line in block.split_inclusive('\n') {
             if line.trim_end() == "---" {
                 keys.clear();

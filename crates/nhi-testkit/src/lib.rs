@@ -28,6 +28,7 @@ pub use corpus::{
 };
 pub use datasets::{shared_dataset, shared_dataset_or_skip};
 pub use decoys::{Decoy, DecoyFile, DecoyReason, decoys};
+pub use filler::KeywordDensity;
 pub use random::{base62_checksum, shannon_entropy, token_checksum};
 pub use rules::{RULE_IDS, SecretParts, canonical_secret};
 pub use secrets::{Companion, FakeSecret, Shape, fake_secret};

@@ -3,7 +3,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use nhi_testkit::{Carrier, CorpusSpec, Encoding, RULE_IDS, verify_manifest, write_corpus};
+use nhi_testkit::{
+    Carrier, CorpusSpec, Encoding, KeywordDensity, RULE_IDS, verify_manifest, write_corpus,
+};
 
 fn tree_bytes(dir: &Path) -> (u64, usize) {
     let mut total = 0;
@@ -60,6 +62,7 @@ fn corpus_has_requested_size_and_every_rule() {
         decoys: 60,
         git_history: false,
         seed: 11,
+        density: KeywordDensity::Dense,
     };
     let manifest = write_corpus(&root, &spec).unwrap();
 
@@ -126,6 +129,7 @@ fn manifest_lines_hold_the_planted_values() {
         decoys: 30,
         git_history: false,
         seed: 12,
+        density: KeywordDensity::Dense,
     };
     let manifest = write_corpus(&root, &spec).unwrap();
     let mut encodings = BTreeSet::new();
@@ -207,6 +211,7 @@ fn corpus_is_deterministic_for_a_seed() {
         decoys: 20,
         git_history: false,
         seed: 99,
+        density: KeywordDensity::Dense,
     };
     let a = write_corpus(&dir.path().join("a"), &spec).unwrap();
     let b = write_corpus(&dir.path().join("b"), &spec).unwrap();
@@ -252,6 +257,7 @@ fn history_corpus_has_removed_and_rotated_secrets() {
         decoys: 20,
         git_history: true,
         seed: 5,
+        density: KeywordDensity::Dense,
     };
     let manifest = write_corpus(&root, &spec).unwrap();
     assert!(manifest.commits.len() >= 4);
@@ -298,4 +304,74 @@ fn history_corpus_has_removed_and_rotated_secrets() {
     // Commit ids are reproducible from the seed.
     let again = write_corpus(&dir.path().join("repo2"), &spec).unwrap();
     assert_eq!(again.commits, manifest.commits);
+}
+
+/// Occurrences per MiB of the words the generic rule and the URL rule key on, counted
+/// without case as a keyword prefilter would (`auth` inside `author` included).
+fn keyword_density(root: &std::path::Path) -> f64 {
+    const WORDS: &[&str] = &[
+        "secret",
+        "token",
+        "password",
+        "passwd",
+        "api_key",
+        "apikey",
+        "api-key",
+        "access_key",
+        "private_key",
+        "auth",
+        "http://",
+        "https://",
+    ];
+    let (bytes, _) = tree_bytes(root);
+    let mut hits = 0usize;
+    for (_, content) in read_tree(root) {
+        let text = String::from_utf8_lossy(&content).to_ascii_lowercase();
+        hits += WORDS.iter().map(|w| text.matches(w).count()).sum::<usize>();
+    }
+    hits as f64 / (bytes as f64 / f64::from(1u32 << 20))
+}
+
+#[test]
+fn typical_density_is_in_the_range_of_real_code_and_dense_is_far_above() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = CorpusSpec {
+        total_bytes: 4 << 20,
+        per_rule: 1,
+        decoys: 20,
+        git_history: false,
+        seed: 21,
+        density: KeywordDensity::TYPICAL,
+    };
+    let typical = write_corpus(&dir.path().join("typical"), &spec).unwrap();
+    verify_manifest(&dir.path().join("typical"), &typical).unwrap();
+    let dense = write_corpus(
+        &dir.path().join("dense"),
+        &CorpusSpec {
+            density: KeywordDensity::Dense,
+            ..spec
+        },
+    )
+    .unwrap();
+    // Same plants and decoys; only the padding differs.
+    assert_eq!(typical.planted, dense.planted);
+    let typical_density = keyword_density(&dir.path().join("typical"));
+    let dense_density = keyword_density(&dir.path().join("dense"));
+    // Real trees measured 57 to 516 per MiB (benches/README.md); planted and decoy files
+    // add some on top of the padding.
+    assert!(
+        (250.0..=1000.0).contains(&typical_density),
+        "typical density {typical_density:.0} per MiB"
+    );
+    assert!(
+        dense_density > 5000.0,
+        "dense density {dense_density:.0} per MiB"
+    );
+    // Padding in JSON and YAML stays parseable (configs are parsed, not just grepped).
+    for (path, content) in read_tree(&dir.path().join("typical")) {
+        if path.ends_with(".features.json") {
+            serde_json::from_slice::<serde_json::Value>(&content)
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+        }
+    }
 }

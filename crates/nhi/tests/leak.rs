@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
-use nhi_testkit::{CorpusSpec, write_corpus};
+use nhi_testkit::{CorpusSpec, KeywordDensity, write_corpus};
 
 const FORMATS: &[(&str, &str)] = &[
     ("table", "txt"),
@@ -74,6 +74,7 @@ fn no_planted_secret_reaches_any_output_or_the_store() {
             decoys: 40,
             git_history: true,
             seed: 7,
+            density: KeywordDensity::Dense,
         },
     )
     .unwrap();

@@ -16,7 +16,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use hmac::{Hmac, Mac};
-use nhi_testkit::{Carrier, CorpusSpec, Manifest, PlantedSecret, RULE_IDS, write_corpus};
+use nhi_testkit::{
+    Carrier, CorpusSpec, KeywordDensity, Manifest, PlantedSecret, RULE_IDS, write_corpus,
+};
 use serde_json::Value;
 use sha2::Sha256;
 
@@ -41,6 +43,7 @@ fn spec() -> CorpusSpec {
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(0x00C0_FFEE_5EED),
+        density: KeywordDensity::Dense,
     }
 }
 

@@ -1,21 +1,26 @@
 //! nhi-corpus: writes a planted corpus and its manifest.
 //!
 //! nhi-corpus --out DIR --manifest FILE --size-mb N --seed S [--history]
-//!            [--per-rule K] [--decoys D]
+//!            [--per-rule K] [--decoys D] [--density dense|typical|N]
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use nhi_testkit::{CorpusSpec, verify_manifest, write_corpus};
+use nhi_testkit::{CorpusSpec, KeywordDensity, verify_manifest, write_corpus};
 
 const USAGE: &str = "usage: nhi-corpus --out DIR --manifest FILE [--size-mb N] [--seed S] \
-[--history] [--per-rule K] [--decoys D]
+[--history] [--per-rule K] [--decoys D] [--density dense|typical|N]
        nhi-corpus --sample RULE[,RULE...] [--seed S]
 
 Writes a corpus of about N MB (default 10) into DIR (which must be missing or empty) with
 every rule planted K times (default 3) and D decoys (default 100). --history makes DIR a
 git repository whose history also holds removed and rotated secrets. The manifest (JSON)
 lists every planted secret in clear text and must live outside DIR.
+
+--density sets how often the padding code names tokens, keys, secrets and passwords:
+`dense` (default) in every block, a stress test of about 10,000 keyword occurrences per
+MB; `typical` in about 2.5% of blocks, about 500 per MB like the densest real tree
+measured; or N secret-naming blocks in every 1000 (0 to 1000).
 
 --sample prints one fake secret per rule (`all` for every rule) as JSON lines, for
 pasting into fixtures.";
@@ -38,6 +43,22 @@ fn parse_number<T: std::str::FromStr>(flag: &str, value: Option<String>) -> Resu
         .map_err(|_| format!("{flag}: `{value}` is not a valid number"))
 }
 
+fn parse_density(value: Option<String>) -> Result<KeywordDensity, String> {
+    match value.as_deref() {
+        Some("dense") => Ok(KeywordDensity::Dense),
+        Some("typical") => Ok(KeywordDensity::TYPICAL),
+        Some(share) => match share.parse::<u32>() {
+            Ok(per_mille) if per_mille <= 1000 => Ok(KeywordDensity::Mixed {
+                secret_blocks_per_mille: per_mille,
+            }),
+            _ => Err(format!(
+                "--density: `{share}` is not dense, typical or a number of blocks per 1000"
+            )),
+        },
+        None => Err("--density needs a value".to_string()),
+    }
+}
+
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, String> {
     let mut sample = None;
     let mut out = None;
@@ -49,6 +70,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, String> {
         decoys: 100,
         git_history: false,
         seed: 0,
+        density: KeywordDensity::Dense,
     };
     while let Some(flag) = args.next() {
         match flag.as_str() {
@@ -59,6 +81,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, String> {
             "--per-rule" => spec.per_rule = parse_number("--per-rule", args.next())?,
             "--decoys" => spec.decoys = parse_number("--decoys", args.next())?,
             "--history" => spec.git_history = true,
+            "--density" => spec.density = parse_density(args.next())?,
             "--sample" => sample = args.next(),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),

@@ -95,6 +95,9 @@ struct PairFinder {
     /// (keyword index, offset of the anchor in the keyword), grouped by anchor.
     owners: Vec<(u32, u32)>,
     keywords: Vec<Keyword>,
+    /// The vector filter that skips 32 positions at a time, where the CPU has AVX2.
+    #[cfg(target_arch = "x86_64")]
+    vector: Option<avx2::BucketFilter>,
 }
 
 #[derive(Debug, Clone)]
@@ -146,6 +149,11 @@ fn byte_test(b: u8) -> (u8, u8) {
 
 impl PairFinder {
     fn new(keywords: &[String]) -> Option<PairFinder> {
+        PairFinder::build(keywords, true)
+    }
+
+    /// `vector: false` keeps to the scalar pass (tests compare the two).
+    fn build(keywords: &[String], vector: bool) -> Option<PairFinder> {
         if keywords.is_empty() || keywords.len() > u32::MAX as usize {
             return None;
         }
@@ -188,12 +196,29 @@ impl PairFinder {
                 }
             }
         }
+        #[cfg(target_arch = "x86_64")]
+        let vector = if vector && std::is_x86_feature_detected!("avx2") {
+            let anchors: Vec<(u8, u8)> = (0..=u16::MAX)
+                .filter(|&key| table[usize::from(key)] != 0)
+                .map(|key| {
+                    let [a, b] = key.to_le_bytes();
+                    (a, b)
+                })
+                .collect();
+            avx2::BucketFilter::new(&anchors)
+        } else {
+            None
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = vector;
         Some(PairFinder {
             table,
             groups,
             probes,
             owners,
             keywords: keywords.iter().map(|k| Keyword::new(k)).collect(),
+            #[cfg(target_arch = "x86_64")]
+            vector,
         })
     }
 
@@ -203,8 +228,25 @@ impl PairFinder {
     }
 
     fn find_all(&self, data: &[u8], out: &mut Vec<KeywordHit>) {
-        const STEP: usize = 16;
+        #[allow(unused_mut)]
         let mut at = 0;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(filter) = &self.vector {
+            at = filter.find_candidates(data, |position| {
+                if let (Some(&a), Some(&b)) = (data.get(position), data.get(position + 1)) {
+                    let group = self.group_at(a, b);
+                    if group != 0 && self.probe(data, position, group) {
+                        self.verify(data, position, group, out);
+                    }
+                }
+            });
+        }
+        self.find_scalar(data, at, out);
+    }
+
+    /// The pass without vector instructions, from `at` to the end.
+    fn find_scalar(&self, data: &[u8], mut at: usize, out: &mut Vec<KeywordHit>) {
+        const STEP: usize = 16;
         // Sixteen pairs per step, their groups kept in two words: candidates are rare
         // enough that a step is almost always one test for zero. When it is not, only the
         // positions holding an anchor are visited (one bit each), so a step with one
@@ -339,6 +381,173 @@ impl Probe {
     }
 }
 
+/// A vector filter in front of the pair table: 32 positions per step, a position let
+/// through only when its byte and the next could be an anchor's first and second byte
+/// *in the same bucket*. Anchors are spread over eight buckets so that the pairs a bucket
+/// lets through without being anchors (its first bytes times its second bytes) are rare
+/// in text; on source code about three positions in a hundred pass, where the scalar
+/// pass looks every position up. Every anchor passes, so the filter changes nothing but speed: the
+/// pair table still decides.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::{
+        __m256i, _mm_loadu_si128, _mm256_and_si256, _mm256_broadcastsi128_si256, _mm256_cmpeq_epi8,
+        _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8,
+        _mm256_setzero_si256, _mm256_shuffle_epi8, _mm256_srli_epi16,
+    };
+
+    /// Bytes are compared with bit 5 set, which folds ASCII case (and, harmlessly for a
+    /// filter, a few other pairs of bytes such as `_` and DEL). A folded ASCII byte has
+    /// one of these four high nibbles; other bytes are in no anchor.
+    const HIGH_NIBBLES: [u8; 4] = [0x2, 0x3, 0x6, 0x7];
+    const BUCKETS: usize = 8;
+
+    #[derive(Debug, Clone)]
+    pub(super) struct BucketFilter {
+        /// Per high nibble, by low nibble: the buckets whose anchors start with that
+        /// (folded) byte.
+        first: [[u8; 16]; 4],
+        /// The same for the anchors' second byte.
+        second: [[u8; 16]; 4],
+    }
+
+    fn fold(b: u8) -> u8 {
+        b | 0x20
+    }
+
+    /// How common a folded byte is in text: the commoner of the two bytes it stands for.
+    fn folded_cost(b: u8) -> u32 {
+        super::byte_cost(b).max(super::byte_cost(b & !0x20))
+    }
+
+    impl BucketFilter {
+        /// `anchors`: every byte pair of the pair table, all case variants. None when an
+        /// anchor has a non-ASCII byte (a user rule's keyword may): the tables only
+        /// hold ASCII, so the scalar pass must do.
+        pub(super) fn new(anchors: &[(u8, u8)]) -> Option<BucketFilter> {
+            if anchors.iter().any(|&(a, b)| !a.is_ascii() || !b.is_ascii()) {
+                return None;
+            }
+            let mut folded: Vec<(u8, u8)> =
+                anchors.iter().map(|&(a, b)| (fold(a), fold(b))).collect();
+            folded.sort_unstable();
+            folded.dedup();
+            let is_anchor = |a: u8, b: u8| folded.binary_search(&(a, b)).is_ok();
+            // Commonest anchors first; each goes to the bucket where it adds the least
+            // expected noise: the cost of the non-anchor pairs it newly lets through.
+            let mut order = folded.clone();
+            order.sort_by_key(|&(a, b)| std::cmp::Reverse(folded_cost(a) * folded_cost(b)));
+            let mut firsts: [Vec<u8>; BUCKETS] = Default::default();
+            let mut seconds: [Vec<u8>; BUCKETS] = Default::default();
+            for (a, b) in order {
+                let added_noise = |bucket: usize| -> u32 {
+                    let (f, s) = (&firsts[bucket], &seconds[bucket]);
+                    let mut noise = 0;
+                    let new_first = !f.contains(&a);
+                    let new_second = !s.contains(&b);
+                    if new_first {
+                        for &y in s.iter().chain(new_second.then_some(&b)) {
+                            if !is_anchor(a, y) {
+                                noise += folded_cost(a) * folded_cost(y);
+                            }
+                        }
+                    }
+                    if new_second {
+                        for &x in f {
+                            if !is_anchor(x, b) {
+                                noise += folded_cost(x) * folded_cost(b);
+                            }
+                        }
+                    }
+                    noise
+                };
+                let bucket = (0..BUCKETS).min_by_key(|&k| added_noise(k)).unwrap_or(0);
+                if !firsts[bucket].contains(&a) {
+                    firsts[bucket].push(a);
+                }
+                if !seconds[bucket].contains(&b) {
+                    seconds[bucket].push(b);
+                }
+            }
+            let mut filter = BucketFilter {
+                first: [[0; 16]; 4],
+                second: [[0; 16]; 4],
+            };
+            for bucket in 0..BUCKETS {
+                for &a in &firsts[bucket] {
+                    set(&mut filter.first, a, bucket);
+                }
+                for &b in &seconds[bucket] {
+                    set(&mut filter.second, b, bucket);
+                }
+            }
+            Some(filter)
+        }
+
+        /// Calls `visit` with every position of `data` that may start an anchor, in
+        /// order, up to the last full step; returns where the caller must go on.
+        pub(super) fn find_candidates(&self, data: &[u8], visit: impl FnMut(usize)) -> usize {
+            // SAFETY: `new` is only called after `is_x86_feature_detected!("avx2")`.
+            unsafe { self.find_candidates_avx2(data, visit) }
+        }
+
+        #[target_feature(enable = "avx2")]
+        fn find_candidates_avx2(&self, data: &[u8], mut visit: impl FnMut(usize)) -> usize {
+            let load_tables = |tables: &[[u8; 16]; 4]| -> [__m256i; 4] {
+                // SAFETY: each table is 16 bytes; loadu has no alignment requirement.
+                tables.map(|t| {
+                    _mm256_broadcastsi128_si256(unsafe { _mm_loadu_si128(t.as_ptr().cast()) })
+                })
+            };
+            let first = load_tables(&self.first);
+            let second = load_tables(&self.second);
+            let nibbles = HIGH_NIBBLES.map(|h| _mm256_set1_epi8(h as i8));
+            let case_bit = _mm256_set1_epi8(0x20);
+            let low_mask = _mm256_set1_epi8(0x0F);
+            let zero = _mm256_setzero_si256();
+            let buckets = |v: __m256i, tables: &[__m256i; 4]| -> __m256i {
+                let low = _mm256_and_si256(v, low_mask);
+                let high = _mm256_and_si256(_mm256_srli_epi16(v, 4), low_mask);
+                let mut found = zero;
+                for (table, nibble) in tables.iter().zip(&nibbles) {
+                    let in_row = _mm256_cmpeq_epi8(high, *nibble);
+                    found = _mm256_or_si256(
+                        found,
+                        _mm256_and_si256(_mm256_shuffle_epi8(*table, low), in_row),
+                    );
+                }
+                found
+            };
+            let mut at = 0;
+            // 33 bytes per step: the 32 positions and the byte after the last.
+            while let Some(step) = data.get(at..at + 33) {
+                // SAFETY: `step` holds 33 bytes, so both unaligned 32-byte loads are in
+                // bounds.
+                let [x, y] = [0, 1].map(|offset| unsafe {
+                    _mm256_or_si256(
+                        _mm256_loadu_si256(step.as_ptr().add(offset).cast()),
+                        case_bit,
+                    )
+                });
+                let both = _mm256_and_si256(buckets(x, &first), buckets(y, &second));
+                let mut marks = !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(both, zero)) as u32);
+                while marks != 0 {
+                    visit(at + marks.trailing_zeros() as usize);
+                    marks &= marks - 1;
+                }
+                at += 32;
+            }
+            at
+        }
+    }
+
+    fn set(tables: &mut [[u8; 16]; 4], byte: u8, bucket: usize) {
+        if let Some(row) = HIGH_NIBBLES.iter().position(|&h| h == byte >> 4) {
+            tables[row][usize::from(byte & 0x0F)] |= 1 << bucket;
+        }
+    }
+}
+
 /// The top bit of each byte of `word` that is not zero, every other bit clear.
 #[inline(always)]
 fn nonzero_bytes(word: u64) -> u64 {
@@ -422,12 +631,19 @@ mod tests {
         hits
     }
 
+    /// The pair finder's hits, checked to be the same with and without the vector
+    /// filter.
     fn pair_hits(keywords: &[String], data: &[u8]) -> Vec<KeywordHit> {
         let finder = KeywordFinder::new(keywords).unwrap_or_else(|e| panic!("finder: {e}"));
         assert!(matches!(finder.imp, Imp::Pairs(_)));
         let mut hits = Vec::new();
         finder.find_all(data, &mut hits);
         hits.sort_unstable_by_key(|h| (h.end, h.start, h.pattern));
+        let scalar = PairFinder::build(keywords, false).unwrap_or_else(|| panic!("scalar"));
+        let mut scalar_hits = Vec::new();
+        scalar.find_all(data, &mut scalar_hits);
+        scalar_hits.sort_unstable_by_key(|h| (h.end, h.start, h.pattern));
+        assert_eq!(hits, scalar_hits, "vector and scalar passes differ");
         hits
     }
 
@@ -452,6 +668,20 @@ mod tests {
     }
 
     #[test]
+    fn a_non_ascii_keyword_is_found_without_the_vector_filter() {
+        let keywords = words(&["clé_api", "token", "ключ"]);
+        let finder = PairFinder::build(&keywords, true).unwrap_or_else(|| panic!("pairs"));
+        #[cfg(target_arch = "x86_64")]
+        assert!(finder.vector.is_none());
+        let mut data = b"x = 1\n".repeat(20);
+        data.extend_from_slice("CLé_API=abc token ключ".as_bytes());
+        data.extend_from_slice(&b"y = 2\n".repeat(20));
+        let hits = pair_hits(&keywords, &data);
+        assert_eq!(hits, automaton_hits(&keywords, &data));
+        assert_eq!(hits.len(), 3);
+    }
+
+    #[test]
     fn a_one_byte_keyword_falls_back_to_the_automaton() {
         let finder = KeywordFinder::new(&words(&["a", "token"]));
         assert!(finder.is_ok_and(|f| matches!(f.imp, Imp::Automaton(_))));
@@ -459,15 +689,7 @@ mod tests {
 
     #[test]
     fn agrees_with_the_automaton_on_the_builtin_keywords() {
-        let set = crate::RuleSet::builtin().unwrap_or_else(|e| panic!("builtin: {e}"));
-        let mut keywords: Vec<String> = Vec::new();
-        for rule in set.rules() {
-            for k in &rule.keywords {
-                if !keywords.contains(k) {
-                    keywords.push(k.clone());
-                }
-            }
-        }
+        let keywords = builtin_keywords();
         // Every keyword, in both cases, glued together and cut at every length so
         // that anchors fall on block edges and the buffer end.
         let mut text = Vec::new();
@@ -482,7 +704,43 @@ mod tests {
         }
     }
 
+    fn builtin_keywords() -> Vec<String> {
+        let set = crate::RuleSet::builtin().unwrap_or_else(|e| panic!("builtin: {e}"));
+        let mut keywords: Vec<String> = Vec::new();
+        for rule in set.rules() {
+            for k in &rule.keywords {
+                if !keywords.contains(k) {
+                    keywords.push(k.clone());
+                }
+            }
+        }
+        keywords
+    }
+
     proptest::proptest! {
+        /// Keywords in random case between random bytes (any value, so folded
+        /// look-alikes such as DEL for `_` and non-ASCII bytes come up), long enough
+        /// for many vector steps and a scalar tail.
+        #[test]
+        fn the_vector_filter_misses_no_builtin_keyword(
+            pieces in proptest::collection::vec(
+                (0usize..200, proptest::collection::vec(proptest::num::u8::ANY, 0..40), proptest::num::u64::ANY),
+                0..60,
+            ),
+        ) {
+            let keywords = builtin_keywords();
+            let mut data = Vec::new();
+            for (pick, noise, case_bits) in pieces {
+                data.extend_from_slice(&noise);
+                if let Some(keyword) = keywords.get(pick % keywords.len()) {
+                    data.extend(keyword.bytes().enumerate().map(|(i, b)| {
+                        if case_bits >> (i % 64) & 1 == 1 { b.to_ascii_uppercase() } else { b }
+                    }));
+                }
+            }
+            proptest::prop_assert_eq!(pair_hits(&keywords, &data), automaton_hits(&keywords, &data));
+        }
+
         #[test]
         fn nonzero_bytes_marks_exactly_the_bytes_that_are_not_zero(word: u64) {
             let expected = word

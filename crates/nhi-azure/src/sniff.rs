@@ -17,6 +17,16 @@ pub(crate) fn sniff(bytes: &[u8]) -> Option<ExportKind> {
     if !matches!(head.first(), Some(b'{' | b'[')) {
         return None;
     }
+    // The checks below look for these quoted keys; an object with none of them is not
+    // ours, and most JSON files a scan meets are like that. Checked on the bytes, before
+    // decoding (ASCII survives the lossy decoding unchanged either way).
+    if head.first() == Some(&b'{')
+        && ![&b"\"@odata.context\""[..], b"\"value\"", b"\"id\""]
+            .iter()
+            .any(|key| memchr::memmem::find(head, key).is_some())
+    {
+        return None;
+    }
     let text = String::from_utf8_lossy(head);
     if let Some(context) = odata_context(&text) {
         return from_context(&context);

@@ -148,6 +148,9 @@ pub fn sniff(bytes: &[u8]) -> Option<ExportKind> {
         return None;
     }
     let window = body.get(..SNIFF_WINDOW.min(body.len())).unwrap_or_default();
+    // Everything below needs an `apiVersion` key; most JSON files a scan meets have none,
+    // and checking the bytes spares them the decoding.
+    memchr::memmem::find(window, b"\"apiVersion\"")?;
     let text = String::from_utf8_lossy(window);
     let api_versions = string_values(&text, "apiVersion");
     if !api_versions.iter().any(|v| is_api_version(v)) {

@@ -134,6 +134,20 @@ pub fn sniff(bytes: &[u8]) -> Option<ExportKind> {
 }
 
 fn sniff_json(window: &[u8]) -> Option<ExportKind> {
+    // Every object kind below needs a `data` key and the array kind `login` and
+    // `profile`; keys are compared as written, so a window without those quoted bytes
+    // is none of ours. Most JSON files a scan meets are not exports: this spares them
+    // the key scan and its allocations.
+    let needed: &[&[u8]] = match window.first() {
+        Some(b'{') => &[b"\"data\""],
+        _ => &[b"\"login\"", b"\"profile\""],
+    };
+    if !needed
+        .iter()
+        .all(|key| memchr::memmem::find(window, key).is_some())
+    {
+        return None;
+    }
     let pairs = json_pairs(window);
     let has_key = |key: &str| pairs.iter().any(|(k, _)| k == key);
     let has_pair = |key: &str, value: &str| {

@@ -681,6 +681,55 @@ mod tests {
         assert_eq!(hits.len(), 3);
     }
 
+    /// The vector filter is only worth it while it stops most positions: a bucket layout
+    /// that let everything through would still be correct, so guard its selectivity on
+    /// ordinary code (a mix of the kinds of lines a repository holds).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_vector_filter_lets_few_positions_of_ordinary_code_through() {
+        let Some(finder) = PairFinder::build(&builtin_keywords(), true) else {
+            panic!("pairs");
+        };
+        let Some(filter) = &finder.vector else {
+            eprintln!("skipped: this CPU has no AVX2, so the vector filter is not built");
+            return;
+        };
+        let code = br#"
+def summarise_orders(rows, limit=50):
+    """Totals per customer, skipping rows that were cancelled."""
+    totals = defaultdict(Decimal)
+    for row in rows[:limit]:
+        if row.get("status") == "cancelled":
+            continue
+        totals[row["customer_id"]] += Decimal(row["amount"])
+    return dict(totals)
+
+export function groupInvoicesByAccount(rows) {
+  const groups = new Map();
+  for (const row of rows) {
+    const list = groups.get(row.accountId) ?? [];
+    list.push(row);
+    groups.set(row.accountId, list);
+  }
+  return groups;
+}
+
+resource "aws_sqs_queue" "billing_refund" {
+  name                       = "billing-refund-sync"
+  visibility_timeout_seconds = 30
+}
+"#;
+        let text = code.repeat(40);
+        let mut candidates = 0usize;
+        filter.find_candidates(&text, |_| candidates += 1);
+        let share = candidates as f64 / text.len() as f64;
+        assert!(
+            share < 0.08,
+            "{:.1}% of positions pass the filter",
+            share * 100.0
+        );
+    }
+
     #[test]
     fn a_one_byte_keyword_falls_back_to_the_automaton() {
         let finder = KeywordFinder::new(&words(&["a", "token"]));

@@ -851,22 +851,10 @@ pub fn filler_file_at(
 }
 
 fn plain_json_filler(rng: &mut impl Rng, target: usize) -> String {
-    let mut entries = Vec::new();
-    let mut size = 0usize;
-    while size < target {
-        let mut entry = String::new();
-        expand(
-            "    \"§noun§_§verb§_INDEX\": {\n      \"enabled\": true,\n      \"batch_size\": §n§,\n      \"queue\": \"§svc§.§noun§\"\n    }",
-            rng,
-            &mut entry,
-        );
-        let entry = entry.replace("INDEX", &entries.len().to_string());
-        size += entry.len() + 2;
-        entries.push(entry);
-    }
-    format!(
-        "{{\n  \"service\": \"acme\",\n  \"features\": {{\n{}\n  }}\n}}\n",
-        entries.join(",\n")
+    json_features(
+        rng,
+        target,
+        "    \"§noun§_§verb§\": {\n      \"enabled\": true,\n      \"batch_size\": §n§,\n      \"queue\": \"§svc§.§noun§\"\n    }",
     )
 }
 
@@ -882,23 +870,26 @@ fn grow(rng: &mut impl Rng, header: &str, blocks: &[&str], footer: &str, target:
 }
 
 fn json_filler(rng: &mut impl Rng, target: usize) -> String {
-    // Valid JSON: a settings document with one entry per feature.
+    json_features(
+        rng,
+        target,
+        "    \"§noun§_§verb§\": {\n      \"enabled\": true,\n      \"batch_size\": §n§,\n      \"token_header\": \"Authorization\",\n      \"secret_ref\": \"§svc§/§noun§\",\n      \"endpoint\": \"https://§svc§.internal.acme-corp.io/§noun§s\"\n    }",
+    )
+}
+
+/// Valid JSON: a settings document with one `entry` (a `"key": {...}` template) per
+/// feature, about `target` bytes.
+fn json_features(rng: &mut impl Rng, target: usize, entry_template: &str) -> String {
     let mut entries = Vec::new();
     let mut size = 0usize;
-    let mut index = 0usize;
     while size < target {
         let mut entry = String::new();
-        expand(
-            "    \"§noun§_§verb§\": {\n      \"enabled\": true,\n      \"batch_size\": §n§,\n      \"token_header\": \"Authorization\",\n      \"secret_ref\": \"§svc§/§noun§\",\n      \"endpoint\": \"https://§svc§.internal.acme-corp.io/§noun§s\"\n    }",
-            rng,
-            &mut entry,
-        );
+        expand(entry_template, rng, &mut entry);
         // Keys must be unique for the document to be valid JSON.
         if let Some(pos) = entry.find("\": {") {
-            entry.insert_str(pos, &format!("_{index}"));
+            entry.insert_str(pos, &format!("_{}", entries.len()));
         }
         size += entry.len() + 2;
-        index += 1;
         entries.push(entry);
     }
     format!(

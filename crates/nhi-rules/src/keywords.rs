@@ -185,6 +185,15 @@ impl PairFinder {
         let mut groups = Vec::with_capacity(by_anchor.len());
         let mut probes = Vec::with_capacity(by_anchor.len());
         let mut owners = Vec::new();
+        // The anchors as lowercase pairs; the table also holds their case variants.
+        #[cfg(target_arch = "x86_64")]
+        let anchor_pairs: Vec<(u8, u8)> = by_anchor
+            .keys()
+            .map(|key| {
+                let [a, b] = key.to_le_bytes();
+                (a, b)
+            })
+            .collect();
         for (key, members) in by_anchor {
             probes.push(Probe::new(keywords, &members));
             groups.push((owners.len() as u32, (owners.len() + members.len()) as u32));
@@ -198,14 +207,7 @@ impl PairFinder {
         }
         #[cfg(target_arch = "x86_64")]
         let vector = if vector && std::is_x86_feature_detected!("avx2") {
-            let anchors: Vec<(u8, u8)> = (0..=u16::MAX)
-                .filter(|&key| table[usize::from(key)] != 0)
-                .map(|key| {
-                    let [a, b] = key.to_le_bytes();
-                    (a, b)
-                })
-                .collect();
-            avx2::BucketFilter::new(&anchors)
+            avx2::BucketFilter::new(&anchor_pairs)
         } else {
             None
         };
@@ -234,10 +236,7 @@ impl PairFinder {
         if let Some(filter) = &self.vector {
             at = filter.find_candidates(data, |position| {
                 if let (Some(&a), Some(&b)) = (data.get(position), data.get(position + 1)) {
-                    let group = self.group_at(a, b);
-                    if group != 0 && self.probe(data, position, group) {
-                        self.verify(data, position, group, out);
-                    }
+                    self.check(data, position, self.group_at(a, b), out);
                 }
             });
         }
@@ -268,9 +267,7 @@ impl PairFinder {
                     let k = (bit / 8) as usize;
                     let word = if k < 8 { low } else { high };
                     let group = (word >> (8 * (k % 8))) as u8;
-                    if self.probe(data, at + k, group) {
-                        self.verify(data, at + k, group, out);
-                    }
+                    self.check(data, at + k, group, out);
                 }
             }
             at += STEP;
@@ -281,6 +278,14 @@ impl PairFinder {
                 self.verify(data, at, group, out);
             }
             at += 1;
+        }
+    }
+
+    /// Reports the keywords of anchor `group` (0: none) at `at`, after the cheap probe.
+    #[inline(always)]
+    fn check(&self, data: &[u8], at: usize, group: u8, out: &mut Vec<KeywordHit>) {
+        if group != 0 && self.probe(data, at, group) {
+            self.verify(data, at, group, out);
         }
     }
 
@@ -386,8 +391,8 @@ impl Probe {
 /// *in the same bucket*. Anchors are spread over eight buckets so that the pairs a bucket
 /// lets through without being anchors (its first bytes times its second bytes) are rare
 /// in text; on source code about three positions in a hundred pass, where the scalar
-/// pass looks every position up. Every anchor passes, so the filter changes nothing but speed: the
-/// pair table still decides.
+/// pass looks every position up. Every anchor passes, so the filter changes nothing but
+/// speed: the pair table still decides.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use std::arch::x86_64::{
@@ -421,8 +426,8 @@ mod avx2 {
     }
 
     impl BucketFilter {
-        /// `anchors`: every byte pair of the pair table, all case variants. None when an
-        /// anchor has a non-ASCII byte (a user rule's keyword may): the tables only
+        /// `anchors`: the anchor pairs (lowercase; folding covers the other cases). None
+        /// when an anchor has a non-ASCII byte (a user rule's keyword may): the tables only
         /// hold ASCII, so the scalar pass must do.
         pub(super) fn new(anchors: &[(u8, u8)]) -> Option<BucketFilter> {
             if anchors.iter().any(|&(a, b)| !a.is_ascii() || !b.is_ascii()) {

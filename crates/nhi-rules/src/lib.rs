@@ -16,6 +16,7 @@
 //! 3. the rule's regex runs only inside its windows, and every match goes through the
 //!    rule's validators and the noise filter before it becomes a [`Detection`].
 
+mod code_ngrams;
 mod engine;
 mod keywords;
 mod noise;

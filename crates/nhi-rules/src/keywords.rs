@@ -442,45 +442,89 @@ mod avx2 {
         }
     }
 
-    /// One bucket's anchors and what they let through.
-    #[derive(Default, Clone)]
+    type Anchor = (u8, u8, Option<u8>);
+
+    /// Slot of a folded ASCII byte in a bucket's counts; "any byte" has the last one.
+    fn slot(byte: Option<u8>) -> usize {
+        byte.map_or(128, |b| usize::from(b & 0x7F))
+    }
+
+    /// One bucket's anchors and how common the bytes it lets through at each of the three
+    /// places are. Kept incrementally: placing the anchors tries every anchor in every
+    /// bucket many times, and recounting each time took milliseconds of start-up.
+    #[derive(Clone)]
     struct Bucket {
-        anchors: Vec<(u8, u8, Option<u8>)>,
+        anchors: Vec<Anchor>,
+        /// Per place, how many of the anchors have each byte there.
+        counts: [[u16; 129]; 3],
+        /// Per place, the summed weight of the distinct bytes there.
+        sums: [u128; 3],
     }
 
     impl Bucket {
+        fn new() -> Bucket {
+            Bucket {
+                anchors: Vec::new(),
+                counts: [[0; 129]; 3],
+                sums: [0; 3],
+            }
+        }
+
+        fn places((a, b, c): Anchor) -> [Option<u8>; 3] {
+            [Some(a), Some(b), c]
+        }
+
         /// Expected positions per 10^18 bytes the bucket lets through: the product of how
         /// common its first, second and third bytes are (anchors included; they are the
         /// same wherever they go).
         fn noise(&self) -> u128 {
-            if self.anchors.is_empty() {
-                return 0;
+            self.sums.iter().product()
+        }
+
+        /// The noise with `anchor` added.
+        fn noise_with(&self, anchor: Anchor) -> u128 {
+            let mut sums = self.sums;
+            for (place, byte) in Bucket::places(anchor).into_iter().enumerate() {
+                if self.counts[place][slot(byte)] == 0 {
+                    sums[place] += u128::from(weight(byte));
+                }
             }
-            let sum = |bytes: &mut dyn Iterator<Item = Option<u8>>| -> u128 {
-                let mut seen: Vec<Option<u8>> = bytes.collect();
-                seen.sort_unstable();
-                seen.dedup();
-                seen.into_iter().map(|b| u128::from(weight(b))).sum()
+            sums.iter().product()
+        }
+
+        /// The noise with `anchor` (one of the bucket's) taken out.
+        fn noise_without(&self, anchor: Anchor) -> u128 {
+            let mut sums = self.sums;
+            for (place, byte) in Bucket::places(anchor).into_iter().enumerate() {
+                if self.counts[place][slot(byte)] == 1 {
+                    sums[place] -= u128::from(weight(byte));
+                }
+            }
+            sums.iter().product()
+        }
+
+        fn add(&mut self, anchor: Anchor) {
+            for (place, byte) in Bucket::places(anchor).into_iter().enumerate() {
+                let count = &mut self.counts[place][slot(byte)];
+                if *count == 0 {
+                    self.sums[place] += u128::from(weight(byte));
+                }
+                *count += 1;
+            }
+            self.anchors.push(anchor);
+        }
+
+        fn remove(&mut self, anchor: Anchor) {
+            let Some(at) = self.anchors.iter().position(|&a| a == anchor) else {
+                return;
             };
-            sum(&mut self.anchors.iter().map(|a| Some(a.0)))
-                * sum(&mut self.anchors.iter().map(|a| Some(a.1)))
-                * sum(&mut self.anchors.iter().map(|a| a.2))
-        }
-
-        fn with(&self, anchor: (u8, u8, Option<u8>)) -> Bucket {
-            let mut anchors = self.anchors.clone();
-            anchors.push(anchor);
-            Bucket { anchors }
-        }
-
-        fn without(&self, anchor: (u8, u8, Option<u8>)) -> Bucket {
-            Bucket {
-                anchors: self
-                    .anchors
-                    .iter()
-                    .copied()
-                    .filter(|&a| a != anchor)
-                    .collect(),
+            self.anchors.swap_remove(at);
+            for (place, byte) in Bucket::places(anchor).into_iter().enumerate() {
+                let count = &mut self.counts[place][slot(byte)];
+                *count -= 1;
+                if *count == 0 {
+                    self.sums[place] -= u128::from(weight(byte));
+                }
             }
         }
     }
@@ -498,7 +542,7 @@ mod avx2 {
             {
                 return None;
             }
-            let mut folded: Vec<(u8, u8, Option<u8>)> = anchors
+            let mut folded: Vec<Anchor> = anchors
                 .iter()
                 .map(|&(a, b, c)| (fold(a), fold(b), c.map(fold)))
                 .collect();
@@ -513,27 +557,27 @@ mod avx2 {
                         * u128::from(weight(c)),
                 )
             });
-            let mut buckets: Vec<Bucket> = vec![Bucket::default(); BUCKETS];
+            let mut buckets: Vec<Bucket> = vec![Bucket::new(); BUCKETS];
             for &anchor in &folded {
                 let best = (0..BUCKETS)
-                    .min_by_key(|&k| buckets[k].with(anchor).noise() - buckets[k].noise())
+                    .min_by_key(|&k| buckets[k].noise_with(anchor) - buckets[k].noise())
                     .unwrap_or(0);
-                buckets[best].anchors.push(anchor);
+                buckets[best].add(anchor);
             }
             for _ in 0..REFINE_ROUNDS {
                 let mut moved = false;
                 for from in 0..BUCKETS {
                     for anchor in buckets[from].anchors.clone() {
-                        let saved = buckets[from].noise() - buckets[from].without(anchor).noise();
+                        let saved = buckets[from].noise() - buckets[from].noise_without(anchor);
                         let best = (0..BUCKETS)
                             .filter(|&k| k != from)
-                            .map(|k| (buckets[k].with(anchor).noise() - buckets[k].noise(), k))
+                            .map(|k| (buckets[k].noise_with(anchor) - buckets[k].noise(), k))
                             .min();
                         if let Some((added, to)) = best
                             && added < saved
                         {
-                            buckets[from] = buckets[from].without(anchor);
-                            buckets[to].anchors.push(anchor);
+                            buckets[from].remove(anchor);
+                            buckets[to].add(anchor);
                             moved = true;
                         }
                     }

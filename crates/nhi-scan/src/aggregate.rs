@@ -156,11 +156,11 @@ pub(crate) fn aggregate(
     }
     credentials.sort_by(|a, b| a.id.cmp(&b.id));
     findings.sort_by(|a, b| {
-        let place = |f: &Finding| {
+        fn place(f: &Finding) -> (&str, &str, u32) {
             f.primary_sighting()
-                .map(|s| (s.root.clone(), s.path.clone(), s.line))
+                .map(|s| (s.root.as_str(), s.path.as_str(), s.line))
                 .unwrap_or_default()
-        };
+        }
         b.severity
             .cmp(&a.severity)
             .then_with(|| place(a).cmp(&place(b)))
@@ -220,29 +220,49 @@ fn drop_generic_shadows(rules: &RuleSet, groups: &mut HashMap<Fingerprint, Group
     let is_generic = |g: &Group| rules.rules()[g.rule_index].kind == CredentialKind::GenericSecret;
     // Exact positions, not lines: a minified config can hold a specific credential and an
     // unrelated generic one on the same line, and the generic one must survive.
-    let position = |s: &Sighting| {
+    fn position(s: &Sighting) -> (&str, &str, u32, u32, Option<&str>) {
         (
-            s.root.clone(),
-            s.path.clone(),
+            s.root.as_str(),
+            s.path.as_str(),
             s.line,
             s.column,
-            s.commit.clone(),
+            s.commit.as_deref(),
         )
+    }
+    // Found with borrowed positions first (a scan has a sighting per hit, and copying
+    // every path into the set was a visible part of the serial tail), removed after.
+    let shadowed: Vec<(Fingerprint, Vec<Place>)> = {
+        let specific: std::collections::HashSet<_> = groups
+            .values()
+            .filter(|g| !is_generic(g))
+            .flat_map(|g| g.sightings.values().map(position))
+            .collect();
+        groups
+            .iter()
+            .filter(|(_, group)| is_generic(group))
+            .map(|(fingerprint, group)| {
+                let places: Vec<Place> = group
+                    .sightings
+                    .iter()
+                    .filter(|(_, sighting)| specific.contains(&position(sighting)))
+                    .map(|(place, _)| place.clone())
+                    .collect();
+                (fingerprint.clone(), places)
+            })
+            .filter(|(_, places)| !places.is_empty())
+            .collect()
     };
-    let specific: std::collections::HashSet<_> = groups
-        .values()
-        .filter(|g| !is_generic(g))
-        .flat_map(|g| g.sightings.values().map(position))
-        .collect();
-    groups.retain(|_, group| {
-        if !is_generic(group) {
-            return true;
+    for (fingerprint, places) in shadowed {
+        let Some(group) = groups.get_mut(&fingerprint) else {
+            continue;
+        };
+        for place in &places {
+            group.sightings.remove(place);
         }
-        group
-            .sightings
-            .retain(|_, sighting| !specific.contains(&position(sighting)));
-        !group.sightings.is_empty()
-    });
+        if group.sightings.is_empty() {
+            groups.remove(&fingerprint);
+        }
+    }
 }
 
 fn evidence(

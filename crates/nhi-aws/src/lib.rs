@@ -245,7 +245,11 @@ pub fn sniff(bytes: &[u8]) -> Option<AwsExportKind> {
     // notebooks and configs, and parsing each head into a tree to learn that was a
     // tenth of a scan. Every kind below needs one of these keys, quoted as the AWS CLI
     // writes them, so without any there is nothing to parse.
-    if !MARKER_KEYS.iter().any(|key| key.find(body).is_some()) {
+    // (Should the automaton ever fail to build, every file goes on to the parse.)
+    if MARKER_KEYS
+        .as_ref()
+        .is_some_and(|markers| !markers.is_match(body))
+    {
         return None;
     }
     match serde_json::from_slice::<Value>(body) {
@@ -292,10 +296,12 @@ pub fn sniff(bytes: &[u8]) -> Option<AwsExportKind> {
 }
 
 /// The quoted keys [`sniff`] recognises a JSON export by (a `"Policies"` list counts
-/// only with a `"PolicyVersionList"` in it, `"Attributes"` only with a `"Policy"`).
-static MARKER_KEYS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+/// only with a `"PolicyVersionList"` in it, `"Attributes"` only with a `"Policy"`), as one
+/// automaton: a file without any is the common case, and one pass over its head replaced
+/// a search per key.
+static MARKER_KEYS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
     std::sync::LazyLock::new(|| {
-        [
+        aho_corasick::AhoCorasick::new([
             "\"UserDetailList\"",
             "\"GroupDetailList\"",
             "\"RoleDetailList\"",
@@ -309,10 +315,8 @@ static MARKER_KEYS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
             "\"Content\"",
             "\"PolicyVersionList\"",
             "\"Policy\"",
-        ]
-        .into_iter()
-        .map(|key| memchr::memmem::Finder::new(key.as_bytes()))
-        .collect()
+        ])
+        .ok()
     });
 
 /// Parse `bytes` as an export of `kind`. `file_label` names the file in

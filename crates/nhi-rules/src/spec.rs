@@ -1,5 +1,8 @@
 //! The rules file format (TOML) and its compilation into [`Rule`]s.
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use serde::Deserialize;
 
 use crate::{Examples, Rule, RulesError, Validator};
@@ -73,9 +76,11 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Rule>, RulesError> {
     compile_all(file.rule)
 }
 
-/// Compiles the rules on every core, in contiguous chunks joined in order: building
+/// Compiles the rules on every core, each thread taking the next rule not yet taken
+/// (rules differ in cost by tens of times, so fixed chunks left one core idle): building
 /// the regexes is most of a small scan's start-up, and it happens before any file is
-/// read. The result, errors included, is what compiling them one by one in order gives.
+/// read. The result, errors included, is what compiling them one by one in order gives:
+/// the rules in order, or the first error in order.
 fn compile_all(specs: Vec<RuleSpec>) -> Result<Vec<Rule>, RulesError> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -83,44 +88,46 @@ fn compile_all(specs: Vec<RuleSpec>) -> Result<Vec<Rule>, RulesError> {
     if threads <= 1 {
         return specs.into_iter().map(compile).collect();
     }
-    let per_thread = specs.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<RuleSpec>> = Vec::with_capacity(threads);
-    let mut specs = specs.into_iter();
-    loop {
-        let chunk: Vec<RuleSpec> = specs.by_ref().take(per_thread).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        chunks.push(chunk);
-    }
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| {
-                scope.spawn(move || {
-                    chunk
-                        .into_iter()
-                        .map(compile)
-                        .collect::<Result<Vec<_>, _>>()
-                })
-            })
-            .collect();
-        let mut rules = Vec::new();
-        for worker in workers {
-            match worker.join() {
-                Ok(compiled) => rules.extend(compiled?),
-                // A panic while compiling one rule is a bug; report it in that thread's
-                // place rather than tearing the caller down.
-                Err(_) => {
-                    return Err(RulesError::Rule {
-                        id: "<compile>".into(),
-                        problem: "compiling a rule panicked".into(),
-                    });
-                }
+    let work: Vec<Mutex<Option<RuleSpec>>> =
+        specs.into_iter().map(|s| Mutex::new(Some(s))).collect();
+    let done: Vec<Mutex<Option<Result<Rule, RulesError>>>> =
+        work.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let drain = || {
+        loop {
+            let at = next.fetch_add(1, Ordering::Relaxed);
+            let (Some(slot), Some(out)) = (work.get(at), done.get(at)) else {
+                break;
+            };
+            let spec = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(spec) = spec {
+                let compiled = compile(spec);
+                *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(compiled);
             }
         }
-        Ok(rules)
-    })
+    };
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (0..threads).map(|_| scope.spawn(drain)).collect();
+        for helper in helpers {
+            // A helper that panicked left its rule's slot empty, reported below; joined
+            // here so that the scope does not re-raise the panic.
+            let _ = helper.join();
+        }
+    });
+    done.into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                // A panic while compiling one rule is a bug; report it in that rule's
+                // place rather than tearing the caller down.
+                .unwrap_or_else(|| {
+                    Err(RulesError::Rule {
+                        id: "<compile>".into(),
+                        problem: "compiling a rule panicked".into(),
+                    })
+                })
+        })
+        .collect()
 }
 
 fn compile(spec: RuleSpec) -> Result<Rule, RulesError> {

@@ -8,15 +8,15 @@ use nhi_model::{Finding, Severity, Sighting};
 /// the remaining ties so the order never depends on the scanner's thread timing.
 pub(crate) fn ordered_findings(findings: &[Finding]) -> Vec<&Finding> {
     let mut ordered: Vec<&Finding> = findings.iter().collect();
+    fn key(f: &Finding) -> (Reverse<Severity>, Option<&str>, Option<(u32, u32)>) {
+        let primary = f.primary_sighting();
+        (
+            Reverse(f.severity),
+            primary.map(|s| s.path.as_str()),
+            primary.map(|s| (s.line, s.column)),
+        )
+    }
     ordered.sort_by(|a, b| {
-        let key = |f: &Finding| {
-            let primary = f.primary_sighting();
-            (
-                Reverse(f.severity),
-                primary.map(|s| s.path.clone()),
-                primary.map(|s| (s.line, s.column)),
-            )
-        };
         key(a)
             .cmp(&key(b))
             .then_with(|| a.rule.cmp(&b.rule))

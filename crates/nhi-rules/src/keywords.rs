@@ -704,11 +704,18 @@ fn anchor_offset(keyword: &[u8]) -> Option<usize> {
 /// How common a lowercase triple is in code, for ordering: its rank among the commonest
 /// triples (0 when it is not one of them), then the product of its bytes' frequencies.
 fn triple_cost(triple: [u8; 3]) -> (usize, u64) {
-    let common = crate::code_ngrams::COMMON_TRIGRAMS.len();
-    let rank = crate::code_ngrams::COMMON_TRIGRAMS
-        .iter()
-        .position(|t| **t == triple)
-        .map_or(0, |r| common - r);
+    // Every triple of every keyword is looked up at start-up; a map instead of a scan
+    // of the thousand-entry list keeps that off the time before the first file is read.
+    static RANKS: std::sync::LazyLock<std::collections::HashMap<[u8; 3], usize>> =
+        std::sync::LazyLock::new(|| {
+            let common = crate::code_ngrams::COMMON_TRIGRAMS.len();
+            crate::code_ngrams::COMMON_TRIGRAMS
+                .iter()
+                .enumerate()
+                .map(|(r, t)| (**t, common - r))
+                .collect()
+        });
+    let rank = RANKS.get(&triple).copied().unwrap_or(0);
     let frequency = |b: u8| {
         crate::code_ngrams::BYTE_PER_MILLION
             .get(usize::from(b))

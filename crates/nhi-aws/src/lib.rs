@@ -295,28 +295,38 @@ pub fn sniff(bytes: &[u8]) -> Option<AwsExportKind> {
     }
 }
 
-/// The quoted keys [`sniff`] recognises a JSON export by (a `"Policies"` list counts
-/// only with a `"PolicyVersionList"` in it, `"Attributes"` only with a `"Policy"`), as one
-/// automaton: a file without any is the common case, and one pass over its head replaced
-/// a search per key.
+/// The keys [`sniff`] recognises a JSON export by (a `"Policies"` list counts only with a
+/// `"PolicyVersionList"` in it, `"Attributes"` only with a `"Policy"`), as one automaton:
+/// a file without any is the common case, and one pass over its head replaced a search
+/// per key.
+///
+/// Each key is searched with its closing quote but not its opening one. JSON is full of
+/// `"`: with every pattern starting on it, the automaton's prefilter could only skip to
+/// the next quote and ran the automaton from there, a few percent of a whole scan. Keys
+/// starting on eight different letters let it use its vectorised multi-pattern search
+/// instead (leftmost-first semantics are what enable that search; for a yes/no answer
+/// they change nothing). Missing the opening quote only lets a longer key like
+/// `"MyRoleDetailList"` through to the parse, which then looks at exact keys.
 static MARKER_KEYS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
     std::sync::LazyLock::new(|| {
-        aho_corasick::AhoCorasick::new([
-            "\"UserDetailList\"",
-            "\"GroupDetailList\"",
-            "\"RoleDetailList\"",
-            "\"AccessKeyMetadata\"",
-            "\"AccessKeyLastUsed\"",
-            "\"SecretList\"",
-            "\"Accounts\"",
-            "\"PolicySummary\"",
-            "\"Targets\"",
-            "\"ResourcePolicy\"",
-            "\"Content\"",
-            "\"PolicyVersionList\"",
-            "\"Policy\"",
-        ])
-        .ok()
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build([
+                "UserDetailList\"",
+                "GroupDetailList\"",
+                "RoleDetailList\"",
+                "AccessKeyMetadata\"",
+                "AccessKeyLastUsed\"",
+                "SecretList\"",
+                "Accounts\"",
+                "PolicySummary\"",
+                "Targets\"",
+                "ResourcePolicy\"",
+                "Content\"",
+                "PolicyVersionList\"",
+                "Policy\"",
+            ])
+            .ok()
     });
 
 /// Parse `bytes` as an export of `kind`. `file_label` names the file in
@@ -410,4 +420,26 @@ pub fn ingest(file: &str, bytes: &[u8]) -> Result<Option<nhi_model::InventoryBat
     };
     let export = parse(kind, file, bytes)?;
     Ok(Some(to_batch(&export, file)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marker_automaton_builds_and_finds_keys_mid_document() {
+        assert!(MARKER_KEYS.is_some());
+        // A key deep in a head, after plenty of other quoted keys.
+        let mut head = String::from("{");
+        for i in 0..200 {
+            head.push_str(&format!("\"Key{i}\": \"value {i}\", "));
+        }
+        head.push_str("\"RoleDetailList\": []}");
+        assert!(MARKER_KEYS.as_ref().is_some_and(|m| m.is_match(&head)));
+        assert!(
+            !MARKER_KEYS
+                .as_ref()
+                .is_some_and(|m| m.is_match("{\"name\": \"pkg\", \"Role\": 1}"))
+        );
+    }
 }

@@ -141,7 +141,10 @@ pub fn is_noise(value: &str) -> bool {
     }
 
     // References to a value held elsewhere.
-    if REFERENCE_FRAGMENTS.iter().any(|f| lower.contains(f)) {
+    if REFERENCE_MATCHER.as_ref().map_or_else(
+        || REFERENCE_FRAGMENTS.iter().any(|f| lower.contains(f)),
+        |m| m.is_match(&lower),
+    ) {
         return true;
     }
     if let Some(name) = v.strip_prefix('$')
@@ -190,34 +193,65 @@ pub fn is_noise(value: &str) -> bool {
     }
 
     // Runs of a single character, or values made of very few distinct characters.
-    if v.len() >= 8 {
-        let mut distinct: Vec<char> = v.chars().collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if distinct.len() <= 3 {
-            return true;
+    v.len() >= 8 && distinct_chars_at_most(v, 3)
+}
+
+/// Whether `v` is made of at most `limit` distinct characters.
+fn distinct_chars_at_most(v: &str, limit: usize) -> bool {
+    if v.is_ascii() {
+        let mut seen = [false; 128];
+        let mut distinct = 0;
+        for b in v.bytes() {
+            if let Some(slot) = seen.get_mut(usize::from(b))
+                && !*slot
+            {
+                *slot = true;
+                distinct += 1;
+                if distinct > limit {
+                    return false;
+                }
+            }
         }
+        return true;
     }
-    false
+    let mut distinct: Vec<char> = v.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct.len() <= limit
 }
 
 fn contains_placeholder_word(v: &str) -> bool {
-    PLACEHOLDER_WORDS.iter().any(|word| {
-        if v.contains(word) {
-            return true;
-        }
-        let upper = word.to_ascii_uppercase();
-        if upper != *word && v.contains(&upper) {
-            return true;
-        }
-        let mut chars = word.chars();
-        let capitalised: String = match chars.next() {
-            Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
-            None => String::new(),
-        };
-        capitalised != *word && v.contains(&capitalised)
-    })
+    match PLACEHOLDER_MATCHER.as_ref() {
+        Some(matcher) => matcher.is_match(v),
+        None => placeholder_forms()
+            .iter()
+            .any(|form| v.contains(form.as_str())),
+    }
 }
+
+/// Each placeholder word in the three casings it counts in.
+fn placeholder_forms() -> Vec<String> {
+    let mut forms = Vec::with_capacity(PLACEHOLDER_WORDS.len() * 3);
+    for word in PLACEHOLDER_WORDS {
+        let mut chars = word.chars();
+        let capitalised = chars.next().map_or_else(String::new, |first| {
+            first.to_ascii_uppercase().to_string() + chars.as_str()
+        });
+        forms.extend([word.to_string(), word.to_ascii_uppercase(), capitalised]);
+    }
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+// Every candidate match goes through the noise check, and searching for each word (and
+// each casing) one by one was most of its cost. Either automaton failing to build would
+// be a bug; the one-by-one search stays as the fallback rather than a panic.
+static PLACEHOLDER_MATCHER: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+    std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(placeholder_forms()).ok());
+
+static REFERENCE_MATCHER: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+    std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(REFERENCE_FRAGMENTS).ok());
 
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
@@ -279,6 +313,47 @@ mod tests {
             "Zt9wQ2mN8vL5kJ3hG7fD1sA6pO4iU0yT",
         ] {
             assert!(!is_noise(v), "{v} should not be noise");
+        }
+    }
+
+    #[test]
+    fn word_matchers_build() {
+        assert!(PLACEHOLDER_MATCHER.is_some());
+        assert!(REFERENCE_MATCHER.is_some());
+        // Three casings, and only those: a mixed-case word inside a random token is chance.
+        for v in [
+            "an-example-key",
+            "AN-EXAMPLE-KEY",
+            "An-Example-Key",
+            "tokenFAKEvalue",
+        ] {
+            assert!(contains_placeholder_word(v), "{v}");
+        }
+        for v in ["eXaMpLe", "ExAmple", "q8Zr2LmW9vXc4TnB7yKp"] {
+            assert!(!contains_placeholder_word(v), "{v}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The automata answer exactly as searching for each form one by one would.
+        #[test]
+        fn automata_agree_with_plain_search(v in "[a-zA-Z0-9_.${}()-]{0,40}|.{0,20}") {
+            let forms = placeholder_forms();
+            proptest::prop_assert_eq!(
+                contains_placeholder_word(&v),
+                forms.iter().any(|f| v.contains(f.as_str()))
+            );
+            let lower = v.to_ascii_lowercase();
+            proptest::prop_assert_eq!(
+                REFERENCE_MATCHER.as_ref().is_some_and(|m| m.is_match(&lower)),
+                REFERENCE_FRAGMENTS.iter().any(|f| lower.contains(f))
+            );
+        }
+
+        #[test]
+        fn distinct_count_matches_a_set(v in ".{0,30}") {
+            let set: std::collections::BTreeSet<char> = v.chars().collect();
+            proptest::prop_assert_eq!(distinct_chars_at_most(&v, 3), set.len() <= 3);
         }
     }
 }

@@ -6,8 +6,10 @@ use crate::ConfigFormat;
 /// Decides by path (relative, `/` separated) and, where the name is ambiguous, by sniffing
 /// `head` (the first few KB). `None` means the file is not a config this crate reads.
 pub fn detect_format(rel_path: &str, head: &[u8]) -> Option<ConfigFormat> {
-    let path = rel_path.replace('\\', "/");
-    let lower = path.to_ascii_lowercase();
+    let mut lower = rel_path.to_ascii_lowercase();
+    if lower.contains('\\') {
+        lower = lower.replace('\\', "/");
+    }
     let name = lower.rsplit('/').next().unwrap_or(&lower);
     let parent = parent_dir(&lower);
     // Decoded only for the names whose format the content decides: most scanned files
@@ -107,7 +109,12 @@ fn parent_dir(path: &str) -> &str {
 
 /// True if any directory of `path` is `dir` (which may itself contain `/`).
 fn in_dir(path: &str, dir: &str) -> bool {
-    path.starts_with(&format!("{dir}/")) || path.contains(&format!("/{dir}/"))
+    // Asked of every scanned file: no allocation.
+    path.match_indices(dir).any(|(at, _)| {
+        let before_ok = at == 0 || path.as_bytes().get(at - 1) == Some(&b'/');
+        let after_ok = path.as_bytes().get(at + dir.len()) == Some(&b'/');
+        before_ok && after_ok
+    })
 }
 
 fn is_compose_name(name: &str) -> bool {
@@ -150,6 +157,24 @@ fn looks_like_google_credentials(head: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_dir_matches_whole_directory_names_only() {
+        for (path, dir, expected) in [
+            (".continue/config.yaml", ".continue", true),
+            ("a/.continue/b.yaml", ".continue", true),
+            ("a/x.continue/b.yaml", ".continue", false),
+            ("a/.continued/b.yaml", ".continue", false),
+            (".continue", ".continue", false),
+            ("x/.github/workflows/ci.yml", ".github/workflows", true),
+            ("x/.github/workflows2/ci.yml", ".github/workflows", false),
+            ("a.continue/.continue/c.json", ".continue", true),
+        ] {
+            let old = path.starts_with(&format!("{dir}/")) || path.contains(&format!("/{dir}/"));
+            assert_eq!(old, expected, "{path}");
+            assert_eq!(in_dir(path, dir), expected, "{path}");
+        }
+    }
 
     #[test]
     fn detects_by_path() {

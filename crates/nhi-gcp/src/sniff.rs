@@ -42,6 +42,10 @@ pub(crate) fn sniff(bytes: &[u8]) -> Option<ExportKind> {
     // A multi-byte character cut at the end of the window only costs that character.
     let text = String::from_utf8_lossy(head);
     let text = text.trim_start();
+    // Most files asked about are neither a list nor an object: no need to collect keys.
+    if !text.starts_with(['[', '{']) {
+        return None;
+    }
     let keys = object_keys(text);
     let has = |k: &str| keys.contains(k);
     let any = |list: &[&str]| list.iter().any(|k| keys.contains(*k));
@@ -73,7 +77,12 @@ pub(crate) fn sniff(bytes: &[u8]) -> Option<ExportKind> {
             Some(ExportKind::IamPolicy)
         } else {
             // A policy without bindings (`{"etag": "ACAB"}` is what gcloud prints for a
-            // service account nobody was granted on) is only recognisable whole.
+            // service account nobody was granted on) is only recognisable whole. Parsing
+            // is for files with an `etag` key only: every other object in a scan would
+            // be parsed (and fail at the cut) for nothing.
+            if !has("etag") {
+                return None;
+            }
             match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(map)) if is_bare_policy(&map) => Some(ExportKind::IamPolicy),
                 _ => None,

@@ -1,6 +1,12 @@
 //! The detection pass: keyword prefilter, per-rule windows, regex, validators, dedupe.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use regex_automata::util::captures::Captures;
+use regex_automata::util::iter::Searcher;
+use regex_automata::{Input, meta};
 
 use zeroize::Zeroizing;
 
@@ -18,22 +24,99 @@ const IGNORE_MARKER: &[u8] = b"nhi:ignore";
 const AFTER_KEYWORD_CAP: usize = 512;
 
 pub(crate) fn detect(set: &RuleSet, data: &[u8]) -> Vec<Detection> {
-    let windows = windows(set, data);
-    if windows.is_empty() {
-        return Vec::new();
-    }
-    let mut candidates = Vec::new();
-    for (rule_index, start, end) in windows {
-        if let Some(rule) = set.rules.get(rule_index) {
-            scan_window(rule, rule_index, data, start, end, &mut candidates);
+    with_scratch(set, |scratch| {
+        let windows = windows(set, data, scratch);
+        if windows.is_empty() {
+            return Vec::new();
+        }
+        let mut candidates = Vec::new();
+        for (rule_index, start, end) in windows {
+            if let (Some(rule), Some(slot)) =
+                (set.rules.get(rule_index), scratch.rules.get_mut(rule_index))
+            {
+                let searcher = slot.get_or_insert_with(|| RuleScratch::new(rule));
+                scan_window(
+                    rule,
+                    rule_index,
+                    data,
+                    start,
+                    end,
+                    searcher,
+                    &mut candidates,
+                );
+            }
+        }
+        finish(set, data, candidates)
+    })
+}
+
+/// Search state for one rule set's regexes, kept per thread. Every regex call used to
+/// take a cache from the regex's shared pool and put it back: on a file dense with
+/// keyword hits that was millions of pool round trips (a tenth of a scan), where one
+/// cache per thread and rule, made on first use and kept, does the same work.
+pub(crate) struct Scratch {
+    set_id: u64,
+    rules: Vec<Option<RuleScratch>>,
+}
+
+pub(crate) struct RuleScratch {
+    cache: meta::Cache,
+    captures: Captures,
+    after_keyword: Option<meta::Cache>,
+}
+
+impl RuleScratch {
+    fn new(rule: &Rule) -> RuleScratch {
+        RuleScratch {
+            cache: rule.regex.create_cache(),
+            captures: rule.regex.create_captures(),
+            after_keyword: rule.after_keyword.as_ref().map(meta::Regex::create_cache),
         }
     }
-    finish(set, data, candidates)
+}
+
+impl Scratch {
+    fn new(set: &RuleSet) -> Scratch {
+        Scratch {
+            set_id: set.scratch_id,
+            rules: std::iter::repeat_with(|| None)
+                .take(set.rules.len())
+                .collect(),
+        }
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Option<Scratch>> = const { RefCell::new(None) };
+}
+
+static NEXT_SCRATCH_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A new id for a rule set, so no thread's scratch is ever taken for another set's.
+pub(crate) fn next_scratch_id() -> u64 {
+    NEXT_SCRATCH_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Runs `f` with this thread's scratch for `set`, made afresh when the thread last
+/// searched with another rule set. A nested call (none today) gets a scratch of its own
+/// rather than a borrow panic.
+fn with_scratch<R>(set: &RuleSet, f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut slot) => {
+            let scratch = match slot.take() {
+                Some(scratch) if scratch.set_id == set.scratch_id => scratch,
+                _ => Scratch::new(set),
+            };
+            let scratch = slot.insert(scratch);
+            f(scratch)
+        }
+        Err(_) => f(&mut Scratch::new(set)),
+    })
 }
 
 /// Every (rule, window) to scan: one window per keyword hit, merged per rule where they
 /// overlap or touch, so no rule reads the same bytes twice.
-fn windows(set: &RuleSet, data: &[u8]) -> Vec<(usize, usize, usize)> {
+fn windows(set: &RuleSet, data: &[u8], scratch: &mut Scratch) -> Vec<(usize, usize, usize)> {
     let mut raw: Vec<(usize, usize, usize)> = Vec::new();
     let mut hits = Vec::new();
     set.prefilter.find_all(data, &mut hits);
@@ -58,10 +141,17 @@ fn windows(set: &RuleSet, data: &[u8]) -> Vec<(usize, usize, usize)> {
             }
             if let Some(after) = &rule.after_keyword {
                 let tail_end = hit.end.saturating_add(AFTER_KEYWORD_CAP).min(data.len());
-                if !data
-                    .get(hit.end..tail_end)
-                    .is_some_and(|tail| after.is_match(tail))
-                {
+                let Some(slot) = scratch.rules.get_mut(rule_index) else {
+                    continue;
+                };
+                let searcher = slot.get_or_insert_with(|| RuleScratch::new(rule));
+                let matched = match (&mut searcher.after_keyword, data.get(hit.end..tail_end)) {
+                    (Some(cache), Some(tail)) => after
+                        .search_half_with(cache, &Input::new(tail).earliest(true))
+                        .is_some(),
+                    _ => false,
+                };
+                if !matched {
                     continue;
                 }
             }
@@ -96,23 +186,38 @@ fn scan_window(
     data: &[u8],
     start: usize,
     end: usize,
+    scratch: &mut RuleScratch,
     out: &mut Vec<Candidate>,
 ) {
     let Some(hay) = data.get(start..end) else {
         return;
     };
-    for caps in rule.regex.captures_iter(hay) {
-        let Some(whole) = caps.get(0) else { continue };
+    let RuleScratch {
+        cache, captures, ..
+    } = scratch;
+    // What `captures_iter` does, with this thread's cache: the searcher steps past
+    // empty matches the way the regex crate's iterator does.
+    let mut searcher = Searcher::new(Input::new(hay));
+    loop {
+        let found = searcher.try_advance(|input| {
+            rule.regex.search_captures_with(cache, input, captures);
+            Ok(captures.get_match())
+        });
+        let Ok(Some(whole)) = found else { break };
+        let whole = whole.span();
         let secret = rule
             .secret_groups
             .iter()
-            .find_map(|&g| caps.get(g))
+            .find_map(|&g| captures.get_group(g))
             .unwrap_or(whole);
         if secret.is_empty() {
             continue;
         }
-        let match_start = start + whole.start();
-        let match_end = start + whole.end();
+        let Some(secret_bytes) = hay.get(secret.range()) else {
+            continue;
+        };
+        let match_start = start + whole.start;
+        let match_end = start + whole.end;
         if let Some(matcher) = &rule.context_matcher {
             let (_, top) = context_start(data, match_start);
             let bottom = text::line_end_capped(data, match_end, LOOKAROUND_CAP);
@@ -123,11 +228,15 @@ fn scan_window(
                 continue;
             }
         }
-        let Ok(secret_text) = std::str::from_utf8(secret.as_bytes()) else {
+        let Ok(secret_text) = std::str::from_utf8(secret_bytes) else {
             continue;
         };
-        let external_id = match rule.id_group.and_then(|g| caps.get(g)) {
-            Some(id) => match std::str::from_utf8(id.as_bytes()) {
+        let id_bytes = rule
+            .id_group
+            .and_then(|g| captures.get_group(g))
+            .and_then(|span| hay.get(span.range()));
+        let external_id = match id_bytes {
+            Some(id) => match std::str::from_utf8(id) {
                 Ok(id) if !is_noise(id) => Some(id.to_string()),
                 _ => continue,
             },
@@ -135,8 +244,8 @@ fn scan_window(
         };
         let mut candidate = Candidate {
             rule: rule_index,
-            start: start + secret.start(),
-            end: start + secret.end(),
+            start: start + secret.start,
+            end: start + secret.end,
             secret: Zeroizing::new(secret_text.to_string()),
             external_id,
             attributes: BTreeMap::new(),

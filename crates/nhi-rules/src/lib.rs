@@ -86,10 +86,10 @@ pub struct Rule {
     /// Byte cap on each side of a keyword hit, so one huge line stays cheap.
     pub max_window: usize,
     pub examples: Examples,
-    pub(crate) regex: regex::bytes::Regex,
+    pub(crate) regex: regex_automata::meta::Regex,
     /// Anchored at the end of a keyword hit: a hit opens a window for this rule only
     /// when the bytes right after it match (see `after_keyword` in the README).
-    pub(crate) after_keyword: Option<regex::bytes::Regex>,
+    pub(crate) after_keyword: Option<regex_automata::meta::Regex>,
     pub(crate) secret_groups: Vec<usize>,
     pub(crate) id_group: Option<usize>,
     pub(crate) context_matcher: Option<AhoCorasick>,
@@ -103,6 +103,9 @@ pub struct RuleSet {
     prefilter: keywords::KeywordFinder,
     /// For each prefilter pattern, the rules that own that keyword.
     keyword_rules: Vec<Vec<usize>>,
+    /// Tells the engine's per-thread regex caches which rule set they were made for
+    /// (a clone shares the regexes, so it keeps the id).
+    scratch_id: u64,
 }
 
 impl RuleSet {
@@ -176,6 +179,7 @@ impl RuleSet {
             by_id,
             prefilter,
             keyword_rules,
+            scratch_id: engine::next_scratch_id(),
         })
     }
 

@@ -162,29 +162,25 @@ fn compile(spec: RuleSpec) -> Result<Rule, RulesError> {
     if spec.fix.trim().is_empty() {
         return Err(problem("needs a `fix`".into()));
     }
-    let regex = regex::bytes::RegexBuilder::new(&spec.regex)
-        // Rules describe ASCII token shapes; byte-level classes keep matching fast and
-        // let the regex run over invalid UTF-8.
-        .unicode(false)
-        .size_limit(8 * 1024 * 1024)
-        .build()
-        .map_err(|e| problem(format!("regex does not compile: {e}")))?;
+    let regex =
+        compile_regex(&spec.regex).map_err(|e| problem(format!("regex does not compile: {e}")))?;
     let after_keyword = spec
         .after_keyword
         .as_deref()
         .map(|source| {
-            regex::bytes::RegexBuilder::new(&format!("^(?:{source})"))
-                .unicode(false)
-                .size_limit(8 * 1024 * 1024)
-                .build()
+            compile_regex(&format!("^(?:{source})"))
                 .map_err(|e| problem(format!("after_keyword does not compile: {e}")))
         })
         .transpose()?;
-    let group = |name: &str| regex.capture_names().position(|n| n == Some(name));
+    let capture_names = || {
+        regex
+            .group_info()
+            .pattern_names(regex_automata::PatternID::ZERO)
+    };
+    let group = |name: &str| capture_names().position(|n| n == Some(name));
     // `secret` plus any `secret_<suffix>` groups: alternatives of one rule may each
     // capture the secret under their own name; the first that took part wins.
-    let secret_groups: Vec<usize> = regex
-        .capture_names()
+    let secret_groups: Vec<usize> = capture_names()
         .enumerate()
         .filter_map(|(i, n)| match n {
             Some(n) if n == "secret" || n.starts_with("secret_") => Some(i),
@@ -246,6 +242,37 @@ fn compile(spec: RuleSpec) -> Result<Rule, RulesError> {
         id_group,
         context_matcher,
     })
+}
+
+/// Compiles a rule's pattern as `regex::bytes::Regex` would (leftmost-first, may match
+/// invalid UTF-8, the same size limits), but as the underlying meta regex, so the engine
+/// can search with caches it holds per thread instead of taking one from the regex's
+/// shared pool on every call.
+fn compile_regex(source: &str) -> Result<regex_automata::meta::Regex, String> {
+    let syntax = regex_automata::util::syntax::Config::new()
+        // Rules describe ASCII token shapes; byte-level classes keep matching fast and
+        // let the regex run over invalid UTF-8.
+        .unicode(false)
+        .utf8(false);
+    let config = regex_automata::meta::Config::new()
+        .match_kind(regex_automata::MatchKind::LeftmostFirst)
+        .utf8_empty(false)
+        .nfa_size_limit(Some(8 * 1024 * 1024))
+        .hybrid_cache_capacity(2 * 1024 * 1024);
+    regex_automata::meta::Builder::new()
+        .syntax(syntax)
+        .configure(config)
+        .build(source)
+        .map_err(|e| {
+            // The meta error's own text is only "error parsing pattern 0".
+            if let Some(syntax) = e.syntax_error() {
+                syntax.to_string()
+            } else if let Some(limit) = e.size_limit() {
+                format!("compiled regex exceeds the size limit of {limit} bytes")
+            } else {
+                e.to_string()
+            }
+        })
 }
 
 fn is_kebab_case(id: &str) -> bool {

@@ -438,3 +438,57 @@ fn after_keyword_gates_which_hits_open_a_window() {
         other => panic!("expected a rule error, got {other:?}"),
     }
 }
+
+/// The engine keeps regex caches per thread, tagged with the rule set they belong to:
+/// sets used in turn on one thread, a clone, and many threads at once must each see only
+/// their own rules.
+#[test]
+fn rule_sets_used_in_turn_and_across_threads_keep_their_own_results() {
+    let acme = RuleSet::from_toml(ACME_ASSIGNMENT_RULE).expect("rule compiles");
+    let builtin = RuleSet::builtin().expect("builtin rules");
+    let value = "Q7vLm2XkP9wRt4ZbN8cJh3Gd";
+    let text = format!("ACME_KEY = {value}\nGITHUB_TOKEN=ghp_R4nd0mLooking5tringWith36CharsXy\n");
+    let ids = |set: &RuleSet| -> Vec<String> {
+        set.detect(text.as_bytes())
+            .iter()
+            .map(|d| set.rules()[d.rule_index].id.clone())
+            .collect()
+    };
+    let acme_ids = ids(&acme);
+    assert_eq!(acme_ids, ["acme-assignment"]);
+    let builtin_ids = ids(&builtin);
+    assert!(!builtin_ids.contains(&"acme-assignment".to_string()));
+    for _ in 0..3 {
+        assert_eq!(ids(&acme), acme_ids);
+        assert_eq!(ids(&builtin), builtin_ids);
+        assert_eq!(ids(&acme.clone()), acme_ids);
+    }
+    std::thread::scope(|scope| {
+        for i in 0..4 {
+            let (acme, builtin, ids) = (&acme, &builtin, &ids);
+            let (acme_ids, builtin_ids) = (&acme_ids, &builtin_ids);
+            scope.spawn(move || {
+                for _ in 0..50 {
+                    if i % 2 == 0 {
+                        assert_eq!(&ids(acme), acme_ids);
+                    } else {
+                        assert_eq!(&ids(builtin), builtin_ids);
+                    }
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn a_rule_regex_that_does_not_compile_says_why() {
+    let bad = ACME_ASSIGNMENT_RULE.replace(r"regex = '(?i)acme[a-z_]*", r"regex = '(?i)acme[a-z_*");
+    match RuleSet::from_toml(&bad) {
+        Err(RulesError::Rule { id, problem }) => {
+            assert_eq!(id, "acme-assignment");
+            assert!(problem.contains("regex does not compile"), "{problem}");
+            assert!(problem.contains("unclosed character class"), "{problem}");
+        }
+        other => panic!("expected a rule error, got {other:?}"),
+    }
+}

@@ -189,12 +189,17 @@ fn scan_file(
         return;
     }
     buffer.clear();
-    // The limit was checked on metadata; a file that grew since (or a pseudo-file that
-    // reports length 0) is still read only up to it.
-    if let Err(e) = (&mut file)
-        .take(collector.max_file_size.saturating_add(1))
-        .read_to_end(buffer)
-    {
+    // Read the length metadata reported and stop there: reading on to end of file
+    // cost one more `read` per file (one that returns nothing) for the rare file that
+    // grows while it is scanned, which is then scanned as it was when listed. A
+    // pseudo-file reports length 0 and is read to its end, still only up to the limit.
+    let limit = if len == 0 {
+        collector.max_file_size.saturating_add(1)
+    } else {
+        len
+    };
+    buffer.reserve(usize::try_from(len).unwrap_or(0));
+    if let Err(e) = (&mut file).take(limit).read_to_end(buffer) {
         return unreadable(e);
     }
     if buffer.len() as u64 > collector.max_file_size {

@@ -16,6 +16,7 @@
 #   DS_CORPUS_MB      detect-secrets sub-corpus size   (default 2: it runs ~0.23 MB/s)
 #   HISTORY_MB        history corpus size              (default 20)
 #   RUNS              hyperfine runs per command       (default 3, after 1 warmup)
+#   ALT_ROUNDS        alternating nhi/rg rounds        (default 15)
 #   SEED              corpus seed                      (default 1)
 #   NHI_BIN, NHI_CORPUS_BIN   use these binaries instead of building
 #   SKIP_DETECT_SECRETS=1     leave detect-secrets out
@@ -28,6 +29,7 @@ CORPUS_MB="${CORPUS_MB:-150}"
 DS_CORPUS_MB="${DS_CORPUS_MB:-2}"
 HISTORY_MB="${HISTORY_MB:-20}"
 RUNS="${RUNS:-3}"
+ALT_ROUNDS="${ALT_ROUNDS:-15}"
 SEED="${SEED:-1}"
 RESULTS="$ROOT/benches/results"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/nhi-bench.XXXXXX")"
@@ -122,6 +124,35 @@ bench() { # name json_out command
     --export-json "$json" "$cmd" >&2
 }
 
+# hyperfine times each command in its own block of runs, so a host whose speed drifts
+# over minutes (this project's machine moves by about 20%) shifts one tool's block and
+# not the other's. Alternating single runs of both, round after round, puts the drift on
+# both sides of the ratio; reported beside the hyperfine means, not instead of them.
+# Each run is timed around its process (fork, exec, exit), the same overhead for both.
+alternate() { # label tree json_out
+  say "alternating rounds: $1"
+  python3 - "$3" "$ALT_ROUNDS" "$NHI" "$KEY" "$2" <<'PY'
+import json, subprocess, sys, time
+out, rounds, nhi, key, tree = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+commands = {
+    "rg": ["rg", "-c", "--no-ignore", "--hidden", "AKIA[0-9A-Z]{16}", tree],
+    "nhi": [nhi, "scan", tree, "--no-store", "--no-history", "--key-file", key,
+            "--format", "json", "--output", "/dev/null"],
+}
+def run(command):
+    started = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - started
+for command in commands.values():  # warm-up, as hyperfine's
+    run(command)
+times = {name: [] for name in commands}
+for _ in range(rounds):
+    for name, command in commands.items():
+        times[name].append(run(command))
+json.dump(times, open(out, "w"))
+PY
+}
+
 probe_scan "$WORK/nhi-typical.json" "$WORK/typical" --no-history
 bench "rg (floor), typical" "$WORK/rg-typical.json" \
   "rg -c --no-ignore --hidden 'AKIA[0-9A-Z]{16}' '$WORK/typical' > /dev/null"
@@ -132,6 +163,8 @@ bench "rg (floor), dense" "$WORK/rg.json" \
   "rg -c --no-ignore --hidden 'AKIA[0-9A-Z]{16}' '$WORK/corpus' > /dev/null"
 bench "nhi scan, dense" "$WORK/nhi.json" \
   "'$NHI' scan '$WORK/corpus' --no-store --no-history --key-file '$KEY' --format json --output /dev/null"
+alternate "typical" "$WORK/typical" "$WORK/alt-typical.json"
+alternate "dense" "$WORK/corpus" "$WORK/alt-dense.json"
 if [[ "${SKIP_DETECT_SECRETS:-0}" != 1 ]]; then
   DS_BYTES="$(manifest_bytes "$WORK/small.manifest.json")"
   # Run from inside the corpus: started from within another git checkout (this one),
@@ -157,7 +190,7 @@ bench "nhi scan (history)" "$WORK/nhi-hist.json" \
 # ---------------------------------------------------------------- report
 mkdir -p "$RESULTS"
 python3 - "$WORK" "$MAIN_BYTES" "${DS_BYTES:-0}" "$HIST_BYTES" "$BLOBS" "$KEY" "$RESULTS/latest.md" "$TYPICAL_BYTES" <<'PY'
-import hashlib, hmac, json, os, platform, subprocess, sys, datetime
+import hashlib, hmac, json, os, platform, statistics, subprocess, sys, datetime
 
 work, main_bytes, ds_bytes, hist_bytes, blobs, key_path, out, typical_bytes = sys.argv[1:9]
 main_bytes, ds_bytes, hist_bytes, blobs = int(main_bytes), int(ds_bytes), int(hist_bytes), int(blobs)
@@ -217,6 +250,18 @@ for label, nhi_json, rg_json in (("typical", "nhi-typical-t.json", "rg-typical.j
         lines.append(f"- {label} corpus: nhi {mean(nhi_json):.3f} s, rg {mean(rg_json):.3f} s: "
                      f"**{mean(nhi_json) / mean(rg_json):.1f}x** rg's wall time")
 lines.append("")
+lines.append("## Alternating rounds (drift check)\n")
+lines.append("hyperfine runs each tool in its own block, so host drift between the blocks moves "
+             "the ratio above. Here nhi and rg run one after the other, round after round, each "
+             "timed around its process; medians.\n")
+for label in ("typical", "dense"):
+    path = os.path.join(work, f"alt-{label}.json")
+    if os.path.exists(path):
+        times = json.load(open(path))
+        nhi_s, rg_s = statistics.median(times["nhi"]), statistics.median(times["rg"])
+        lines.append(f"- {label} corpus, {len(times['nhi'])} rounds: nhi {nhi_s:.3f} s, "
+                     f"rg {rg_s:.3f} s: **{nhi_s / rg_s:.1f}x** rg's wall time")
+lines.append("")
 
 for label, report_name, manifest_name in (("typical", "nhi-typical.json", "typical.manifest.json"),
                                           ("dense", "nhi-main.json", "corpus.manifest.json")):
@@ -245,5 +290,8 @@ print(text)
 PY
 for f in rg nhi rg-typical nhi-typical-t ds nhi-hist; do
   [[ -f "$WORK/$f.json" ]] && cp "$WORK/$f.json" "$RESULTS/latest-$f.hyperfine.json"
+done
+for f in alt-typical alt-dense; do
+  [[ -f "$WORK/$f.json" ]] && cp "$WORK/$f.json" "$RESULTS/latest-$f.json"
 done
 say "wrote $RESULTS/latest.md"

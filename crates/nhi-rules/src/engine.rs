@@ -31,10 +31,9 @@ pub(crate) fn detect(set: &RuleSet, data: &[u8]) -> Vec<Detection> {
         }
         let mut candidates = Vec::new();
         for (rule_index, start, end) in windows {
-            if let (Some(rule), Some(slot)) =
-                (set.rules.get(rule_index), scratch.rules.get_mut(rule_index))
+            if let Some(rule) = set.rules.get(rule_index)
+                && let Some(searcher) = scratch.for_rule(rule_index, rule)
             {
-                let searcher = slot.get_or_insert_with(|| RuleScratch::new(rule));
                 scan_window(
                     rule,
                     rule_index,
@@ -76,6 +75,12 @@ impl RuleScratch {
 }
 
 impl Scratch {
+    /// The search state for rule `index` of the set, made on its first use here.
+    fn for_rule(&mut self, index: usize, rule: &Rule) -> Option<&mut RuleScratch> {
+        let slot = self.rules.get_mut(index)?;
+        Some(slot.get_or_insert_with(|| RuleScratch::new(rule)))
+    }
+
     fn new(set: &RuleSet) -> Scratch {
         Scratch {
             set_id: set.scratch_id,
@@ -141,10 +146,9 @@ fn windows(set: &RuleSet, data: &[u8], scratch: &mut Scratch) -> Vec<(usize, usi
             }
             if let Some(after) = &rule.after_keyword {
                 let tail_end = hit.end.saturating_add(AFTER_KEYWORD_CAP).min(data.len());
-                let Some(slot) = scratch.rules.get_mut(rule_index) else {
+                let Some(searcher) = scratch.for_rule(rule_index, rule) else {
                     continue;
                 };
-                let searcher = slot.get_or_insert_with(|| RuleScratch::new(rule));
                 let matched = match (&mut searcher.after_keyword, data.get(hit.end..tail_end)) {
                     (Some(cache), Some(tail)) => after
                         .search_half_with(cache, &Input::new(tail).earliest(true))

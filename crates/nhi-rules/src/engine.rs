@@ -10,6 +10,7 @@ use regex_automata::{Input, meta};
 
 use zeroize::Zeroizing;
 
+use crate::gate::Gate;
 use crate::noise::is_noise;
 use crate::text;
 use crate::validate::{Candidate, MatchContext};
@@ -20,7 +21,7 @@ const CONTEXT_LINES: u32 = 3;
 /// Byte cap for context and `nhi:ignore` look-ups around a match.
 const LOOKAROUND_CAP: usize = 4096;
 const IGNORE_MARKER: &[u8] = b"nhi:ignore";
-/// How many bytes after a keyword hit a rule's `after_keyword` pattern may read.
+/// How many bytes after a keyword hit a rule's gate may read.
 const AFTER_KEYWORD_CAP: usize = 512;
 
 pub(crate) fn detect(set: &RuleSet, data: &[u8]) -> Vec<Detection> {
@@ -61,7 +62,8 @@ pub(crate) struct Scratch {
 pub(crate) struct RuleScratch {
     cache: meta::Cache,
     captures: Captures,
-    after_keyword: Option<meta::Cache>,
+    /// For a regex gate.
+    gate: Option<meta::Cache>,
 }
 
 impl RuleScratch {
@@ -69,7 +71,10 @@ impl RuleScratch {
         RuleScratch {
             cache: rule.regex.create_cache(),
             captures: rule.regex.create_captures(),
-            after_keyword: rule.after_keyword.as_ref().map(meta::Regex::create_cache),
+            gate: match &rule.gate {
+                Some(Gate::Regex(regex)) => Some(regex.create_cache()),
+                _ => None,
+            },
         }
     }
 }
@@ -144,18 +149,20 @@ fn windows(set: &RuleSet, data: &[u8], scratch: &mut Scratch) -> Vec<(usize, usi
             {
                 continue;
             }
-            if let Some(after) = &rule.after_keyword {
-                let tail_end = hit.end.saturating_add(AFTER_KEYWORD_CAP).min(data.len());
+            if let Some(gate) = &rule.gate {
+                // Never more than the window would hold, so a gate judging a value
+                // judges the one the regex will see.
+                let tail_end = hit
+                    .end
+                    .saturating_add(AFTER_KEYWORD_CAP.min(rule.max_window))
+                    .min(data.len());
                 let Some(searcher) = scratch.for_rule(rule_index, rule) else {
                     continue;
                 };
-                let matched = match (&mut searcher.after_keyword, data.get(hit.end..tail_end)) {
-                    (Some(cache), Some(tail)) => after
-                        .search_half_with(cache, &Input::new(tail).earliest(true))
-                        .is_some(),
-                    _ => false,
-                };
-                if !matched {
+                let admitted = data
+                    .get(hit.end..tail_end)
+                    .is_some_and(|tail| gate.admits(rule, tail, searcher.gate.as_mut()));
+                if !admitted {
                     continue;
                 }
             }

@@ -18,6 +18,7 @@
 
 mod code_ngrams;
 mod engine;
+mod gate;
 mod keywords;
 mod noise;
 mod spec;
@@ -87,9 +88,9 @@ pub struct Rule {
     pub max_window: usize,
     pub examples: Examples,
     pub(crate) regex: regex_automata::meta::Regex,
-    /// Anchored at the end of a keyword hit: a hit opens a window for this rule only
-    /// when the bytes right after it match (see `after_keyword` in the README).
-    pub(crate) after_keyword: Option<regex_automata::meta::Regex>,
+    /// Tested on the bytes right after a keyword hit: a hit opens a window for this rule
+    /// only when they pass (see `after_keyword` and `gate` in the README).
+    pub(crate) gate: Option<gate::Gate>,
     pub(crate) secret_groups: Vec<usize>,
     pub(crate) id_group: Option<usize>,
     pub(crate) context_matcher: Option<AhoCorasick>,

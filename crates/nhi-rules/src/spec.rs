@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Deserialize;
 
+use crate::gate::Gate;
 use crate::{Examples, Rule, RulesError, Validator};
 
 /// Default byte cap on each side of a keyword hit.
@@ -34,6 +35,8 @@ struct RuleSpec {
     keywords: Vec<String>,
     #[serde(default)]
     after_keyword: Option<String>,
+    #[serde(default)]
+    gate: Option<String>,
     regex: String,
     #[serde(default)]
     context: Vec<String>,
@@ -164,14 +167,19 @@ fn compile(spec: RuleSpec) -> Result<Rule, RulesError> {
     }
     let regex =
         compile_regex(&spec.regex).map_err(|e| problem(format!("regex does not compile: {e}")))?;
-    let after_keyword = spec
-        .after_keyword
-        .as_deref()
-        .map(|source| {
+    let gate = match (spec.after_keyword.as_deref(), spec.gate.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(problem(
+                "has both `after_keyword` and `gate`; a rule takes one keyword gate".into(),
+            ));
+        }
+        (Some(source), None) => Some(Gate::Regex(
             compile_regex(&format!("^(?:{source})"))
-                .map_err(|e| problem(format!("after_keyword does not compile: {e}")))
-        })
-        .transpose()?;
+                .map_err(|e| problem(format!("after_keyword does not compile: {e}")))?,
+        )),
+        (None, Some(name)) => Some(Gate::named(name).map_err(&problem)?),
+        (None, None) => None,
+    };
     let capture_names = || {
         regex
             .group_info()
@@ -237,7 +245,7 @@ fn compile(spec: RuleSpec) -> Result<Rule, RulesError> {
             negative: spec.examples.negative,
         },
         regex,
-        after_keyword,
+        gate,
         secret_groups,
         id_group,
         context_matcher,

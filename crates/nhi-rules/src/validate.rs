@@ -155,6 +155,38 @@ impl Validator {
         )
     }
 
+    /// True when this validator turns away every candidate whose secret is `value`,
+    /// whatever surrounds it; false when it would accept it or needs more than the
+    /// value to decide. What a keyword gate may use before any regex has run.
+    pub(crate) fn rejects_value(&self, value: &str) -> bool {
+        match self {
+            Validator::TokenChecksum => !token_checksum_ok(value),
+            Validator::Entropy(bits) => shannon_entropy(value) < *bits,
+            Validator::MaxLength(bytes) => value.len() > *bytes,
+            Validator::MixedCase => {
+                !(value.bytes().any(|b| b.is_ascii_uppercase())
+                    && value.bytes().any(|b| b.is_ascii_lowercase()))
+            }
+            Validator::GenericValue => !generic_value_shape(value),
+            Validator::Jwt
+            | Validator::AwsPair
+            | Validator::GcpServiceAccount
+            | Validator::DbUrl
+            | Validator::UrlCredentials
+            | Validator::KeyBlock
+            | Validator::TwilioSid => false,
+        }
+    }
+
+    /// Validators that may put another secret in the candidate's place (the paired AWS
+    /// secret, the decoded private key): validators after them see that one instead.
+    pub(crate) fn may_replace_secret(&self) -> bool {
+        matches!(
+            self,
+            Validator::AwsPair | Validator::GcpServiceAccount | Validator::KeyBlock
+        )
+    }
+
     pub(crate) fn apply(&self, ctx: &MatchContext<'_>, cand: &mut Candidate) -> bool {
         match self {
             Validator::TokenChecksum => token_checksum_ok(&cand.secret),
@@ -749,6 +781,23 @@ fn generic_value(ctx: &MatchContext<'_>, cand: &Candidate) -> bool {
     if !assignment_is_literal(ctx.data, cand.start, cand.end) {
         return false;
     }
+    // `NAME==value` in an env file is the value `=value`; `a == b` with spaces is code.
+    if value.starts_with('=')
+        && !cand
+            .start
+            .checked_sub(2)
+            .and_then(|i| ctx.data.get(i))
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    {
+        return false;
+    }
+    generic_value_shape(value)
+}
+
+/// The part of `generic-value` that looks at the value alone: false for values shaped
+/// like URLs, paths, file names, identifiers or constants rather than secrets. Kept apart
+/// so the assignment gate can turn such values away before any regex runs.
+fn generic_value_shape(value: &str) -> bool {
     if STRUCTURED_PREFIXES.iter().any(|p| value.starts_with(p)) {
         return false;
     }
@@ -761,16 +810,6 @@ fn generic_value(ctx: &MatchContext<'_>, cand: &Candidate) -> bool {
         || value.starts_with("./")
         || value.starts_with("../")
         || value.starts_with("--")
-    {
-        return false;
-    }
-    // `NAME==value` in an env file is the value `=value`; `a == b` with spaces is code.
-    if value.starts_with('=')
-        && !cand
-            .start
-            .checked_sub(2)
-            .and_then(|i| ctx.data.get(i))
-            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
     {
         return false;
     }
@@ -858,6 +897,36 @@ mod tests {
         assert_eq!(json_unescape_fully(r"a\nb"), "a\nb");
         assert_eq!(json_unescape_fully(r"a\\nb"), "a\nb");
         assert_eq!(json_unescape_fully("plain"), "plain");
+    }
+
+    proptest::proptest! {
+        /// A gate may drop a hit on `rejects_value` alone, so it must never turn away a
+        /// value that `apply` would accept, in any surroundings.
+        #[test]
+        fn rejects_value_never_contradicts_apply(
+            value in "[A-Za-z0-9_./:=+-]{0,40}|[ -~]{0,220}",
+            name in "(client_secret|token_url|api_key|x)",
+            quote in "[\"']?",
+        ) {
+            for validator in ["entropy:3.5", "max-length:200", "mixed-case", "github-crc32", "generic-value"] {
+                let Ok(validator) = validator.parse::<Validator>() else { continue };
+                if !validator.rejects_value(&value) {
+                    continue;
+                }
+                let data = format!("{name} = {quote}{value}{quote}\n");
+                let start = name.len() + 3 + quote.len();
+                let ctx = MatchContext { data: data.as_bytes(), match_start: 0, match_end: data.len() - 1 };
+                let mut cand = Candidate {
+                    rule: 0,
+                    start,
+                    end: start + value.len(),
+                    secret: Zeroizing::new(value.clone()),
+                    external_id: None,
+                    attributes: BTreeMap::new(),
+                };
+                proptest::prop_assert!(!validator.apply(&ctx, &mut cand), "{validator} {value:?}");
+            }
+        }
     }
 
     #[test]

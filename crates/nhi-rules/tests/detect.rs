@@ -492,3 +492,22 @@ fn a_rule_regex_that_does_not_compile_says_why() {
         other => panic!("expected a rule error, got {other:?}"),
     }
 }
+
+#[test]
+fn a_rule_names_one_known_gate() {
+    let unknown =
+        ACME_ASSIGNMENT_RULE.replace("after_keyword = '(?i)[a-z_]*[ \\t]*='", "gate = \"assign\"");
+    let both = ACME_ASSIGNMENT_RULE.replace("keywords = [", "gate = \"assignment\"\nkeywords = [");
+    for (toml, expected) in [
+        (unknown, "unknown gate `assign`; expected: assignment"),
+        (both, "has both `after_keyword` and `gate`"),
+    ] {
+        match RuleSet::from_toml(&toml) {
+            Err(RulesError::Rule { id, problem }) => {
+                assert_eq!(id, "acme-assignment");
+                assert!(problem.contains(expected), "{problem}");
+            }
+            other => panic!("expected a rule error, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! Keyword gates: cheap tests on the bytes right after a keyword hit that decide whether
+//! the hit opens a window for its rule's regex. Words like `token` or `auth` fill
+//! ordinary code, so for the rules that use them the gate, not the regex, is what runs on
+//! most hits.
+
+use regex_automata::{Input, meta};
+
+use crate::Rule;
+use crate::noise::is_noise;
+
+/// A rule's gate, named in the rules file.
+#[derive(Debug, Clone)]
+pub(crate) enum Gate {
+    /// `after_keyword`: a regex matched, anchored, against the bytes after the hit.
+    Regex(meta::Regex),
+    /// `gate = "assignment"`: the hit must be followed by the rest of an assignment
+    /// whose value could pass the rule's validators (see [`assignment_values`]).
+    Assignment,
+}
+
+impl Gate {
+    /// Parses a `gate = "..."` name.
+    pub(crate) fn named(name: &str) -> Result<Gate, String> {
+        match name {
+            "assignment" => Ok(Gate::Assignment),
+            other => Err(format!("unknown gate `{other}`; expected: assignment")),
+        }
+    }
+
+    /// Whether a hit followed by `tail` opens a window for `rule`. `cache` is the
+    /// thread's cache for a regex gate.
+    pub(crate) fn admits(&self, rule: &Rule, tail: &[u8], cache: Option<&mut meta::Cache>) -> bool {
+        match (self, cache) {
+            (Gate::Regex(regex), Some(cache)) => regex
+                .search_half_with(cache, &Input::new(tail).earliest(true))
+                .is_some(),
+            (Gate::Regex(_), None) => true,
+            (Gate::Assignment, _) => assignment_values(tail)
+                .into_iter()
+                .any(|value| match value {
+                    Value::Unknown => true,
+                    Value::At(start, end) => tail
+                        .get(start..end)
+                        .is_some_and(|bytes| value_may_pass(rule, bytes)),
+                    Value::Absent => false,
+                }),
+        }
+    }
+}
+
+/// Whether a secret of exactly these bytes could survive `rule`'s validators and noise
+/// filter. Only validators that judge the value alone take part, and only those before
+/// the first one that may swap the secret for another; the engine later runs them all
+/// again on the real match.
+fn value_may_pass(rule: &Rule, bytes: &[u8]) -> bool {
+    // The engine drops matches whose secret is not UTF-8.
+    let Ok(value) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    for validator in &rule.validators {
+        if validator.may_replace_secret() {
+            return true;
+        }
+        if validator.rejects_value(value) {
+            return false;
+        }
+    }
+    let engine_checks_noise = !rule.validators.iter().any(|v| v.owns_noise_check());
+    !(engine_checks_noise && is_noise(value))
+}
+
+/// What one reading of an assignment found after the keyword.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Value {
+    /// This reading cannot match.
+    Absent,
+    /// It matches with the secret at this range of the tail.
+    At(usize, usize),
+    /// The tail ended before the reading was decided (the gate then lets the hit through).
+    Unknown,
+}
+
+/// Shortest value the generic rule reports.
+const MIN_VALUE: usize = 16;
+/// Blanks allowed on each side of `=` / `:`.
+const MAX_BLANKS: usize = 4;
+
+/// The secrets the generic assignment regex could capture after a keyword, one per way
+/// its pattern can read `tail` (the bytes right after the keyword). It is that regex
+/// from the keyword on, written out by hand:
+///
+/// ```text
+/// [a-z0-9_.-]*["'`]?[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}["'`]?(?P<secret>V{16,})(?:T|$)
+/// [a-z0-9_.-]*["']?[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?["']?value["']?[ \t]*:[ \t]*["']?(?P<secret_kv>V{16,})(?:T|$)
+/// ```
+///
+/// case-insensitively, where V is any byte but whitespace and ``"'`;,(){}[]<>\|``, and T
+/// is whitespace or ``"'`;,)}]``. Each piece's bytes differ from the next piece's, so
+/// reading greedily is the only way to match, except `:=`: the regex prefers `:=` as the
+/// operator but falls back to `:` followed by a value starting with `=`. Both readings
+/// are returned.
+pub(crate) fn assignment_values(tail: &[u8]) -> [Value; 3] {
+    let name_end = skip_while(tail, 0, is_name_byte);
+    let (colon_equals, single) = operator_values(tail, name_end);
+    [colon_equals, single, name_value_pair(tail, name_end)]
+}
+
+/// `name = value`, `name: value`, `name := value`, `name => value`: the value read with
+/// `:=` (or `=>`) as the operator, and the value read with a one-byte operator.
+fn operator_values(tail: &[u8], name_end: usize) -> (Value, Value) {
+    let mut at = name_end;
+    match tail.get(at) {
+        None => return (Value::Unknown, Value::Unknown),
+        Some(b) if is_quote(*b) => at += 1,
+        Some(_) => {}
+    }
+    let Some(at) = skip_blanks(tail, at, MAX_BLANKS) else {
+        return (Value::Absent, Value::Absent);
+    };
+    let (Some(&first), second) = (tail.get(at), tail.get(at + 1).copied()) else {
+        return (Value::Unknown, Value::Unknown);
+    };
+    match (first, second) {
+        (b':', None) | (b'=', None) => (Value::Unknown, Value::Unknown),
+        (b':', Some(b'=')) => (value_after(tail, at + 2), value_after(tail, at + 1)),
+        // `=` then `>` as the value's first byte cannot match: V excludes `>`.
+        (b'=', Some(b'>')) => (value_after(tail, at + 2), Value::Absent),
+        (b':' | b'=', _) => (Value::Absent, value_after(tail, at + 1)),
+        _ => (Value::Absent, Value::Absent),
+    }
+}
+
+/// `[ \t]{0,4}["'`]?V{16,}(?:T|$)` from `at`.
+fn value_after(tail: &[u8], at: usize) -> Value {
+    let Some(mut at) = skip_blanks(tail, at, MAX_BLANKS) else {
+        return Value::Absent;
+    };
+    match tail.get(at) {
+        None => return Value::Unknown,
+        Some(b) if is_quote(*b) => at += 1,
+        Some(_) => {}
+    }
+    value_at(tail, at)
+}
+
+/// `V{16,}(?:T|$)` from `at`: V is greedy and T excludes every V byte, so the value is
+/// the whole run or nothing.
+fn value_at(tail: &[u8], at: usize) -> Value {
+    let end = skip_while(tail, at, is_value_byte);
+    match tail.get(end) {
+        // The run reached the end of what the gate sees; it may go on.
+        None => Value::Unknown,
+        Some(&b) if end - at >= MIN_VALUE && ends_value(b) => Value::At(at, end),
+        Some(_) => Value::Absent,
+    }
+}
+
+/// The `{"name": "..._token", "value": "..."}` / `- name: X_TOKEN` + `value: ...` form,
+/// from the end of the name.
+fn name_value_pair(tail: &[u8], name_end: usize) -> Value {
+    let mut at = name_end;
+    let step = |at: &mut usize, wanted: fn(u8) -> bool| {
+        if tail.get(*at).copied().is_some_and(wanted) {
+            *at += 1;
+        }
+    };
+    step(&mut at, is_pair_quote);
+    at = skip_while(tail, at, is_blank);
+    step(&mut at, |b| b == b',');
+    at = skip_while(tail, at, is_blank);
+    let line_break = if tail.get(at) == Some(&b'\r') {
+        at + 1
+    } else {
+        at
+    };
+    if tail.get(line_break) == Some(&b'\n') {
+        at = skip_while(tail, line_break + 1, is_blank);
+    }
+    step(&mut at, is_pair_quote);
+    let Some(word) = tail.get(at..at + 5) else {
+        return Value::Unknown;
+    };
+    if !word.eq_ignore_ascii_case(b"value") {
+        return Value::Absent;
+    }
+    at += 5;
+    step(&mut at, is_pair_quote);
+    at = skip_while(tail, at, is_blank);
+    match tail.get(at) {
+        None => return Value::Unknown,
+        Some(b':') => at += 1,
+        Some(_) => return Value::Absent,
+    }
+    at = skip_while(tail, at, is_blank);
+    step(&mut at, is_pair_quote);
+    if at >= tail.len() {
+        return Value::Unknown;
+    }
+    value_at(tail, at)
+}
+
+/// Skips the spaces and tabs at `at`; `None` when there are more than `max` (the
+/// pattern's `[ \t]{0,4}` cannot then reach the next piece).
+fn skip_blanks(tail: &[u8], at: usize, max: usize) -> Option<usize> {
+    let end = skip_while(tail, at, is_blank);
+    (end - at <= max).then_some(end)
+}
+
+fn skip_while(tail: &[u8], at: usize, wanted: fn(u8) -> bool) -> usize {
+    tail.get(at..).map_or(at, |rest| {
+        at + rest.iter().take_while(|&&b| wanted(b)).count()
+    })
+}
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+}
+
+fn is_quote(b: u8) -> bool {
+    matches!(b, b'"' | b'\'' | b'`')
+}
+
+fn is_pair_quote(b: u8) -> bool {
+    matches!(b, b'"' | b'\'')
+}
+
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t')
+}
+
+/// The regex's `\s` without Unicode: `[\t\n\v\f\r ]`.
+fn is_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+fn is_value_byte(b: u8) -> bool {
+    !(is_space(b)
+        || matches!(
+            b,
+            b'"' | b'\''
+                | b'`'
+                | b';'
+                | b','
+                | b'('
+                | b')'
+                | b'{'
+                | b'}'
+                | b'['
+                | b']'
+                | b'<'
+                | b'>'
+                | b'\\'
+                | b'|'
+        ))
+}
+
+fn ends_value(b: u8) -> bool {
+    is_space(b) || matches!(b, b'"' | b'\'' | b'`' | b';' | b',' | b')' | b'}' | b']')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(tail: &str) -> Vec<Option<&str>> {
+        assignment_values(tail.as_bytes())
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::At(s, e) => Some(tail.get(s..e)),
+                Value::Unknown => Some(None),
+                Value::Absent => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reads_each_assignment_form() {
+        let v = "jKUr3pLC8+dweE*W-pUOKQ44";
+        assert_eq!(values(&format!("_KEY={v}\n")), [Some(v)]);
+        assert_eq!(values(&format!("\": \"{v}\",")), [Some(v)]);
+        assert_eq!(values(&format!(" => '{v}';")), [Some(v)]);
+        assert_eq!(values(&format!(" := `{v}`)")), [Some(v)]);
+        assert_eq!(
+            values(&format!("_X:={v} ")),
+            [Some(v), Some(format!("={v}").as_str())]
+        );
+        assert_eq!(values(&format!("_SECRET\n    value: \"{v}\"\n")), [Some(v)]);
+        assert_eq!(values(&format!("\", \"value\": \"{v}\"}}")), [Some(v)]);
+    }
+
+    #[test]
+    fn turns_away_what_the_regex_cannot_match() {
+        for tail in [
+            "s = []\n",
+            "_file: config/prod/secrets.yaml(",
+            " = short\n",
+            "      = jKUr3pLC8+dweE*W-pUOKQ44\n",
+            "(self, request):\n",
+            " = jKUr3pLC8+dweE*W-pUOKQ44(x)\n",
+            "\nvalue: 1234\n",
+        ] {
+            assert_eq!(values(tail), Vec::<Option<&str>>::new(), "{tail:?}");
+        }
+    }
+
+    #[test]
+    fn an_unfinished_tail_is_let_through() {
+        assert_eq!(values("_KEY"), [None, None, None]);
+        assert_eq!(values("_KEY=jKUr3pLC8+dweE*W"), [None]);
+        assert_eq!(values("\", \"val"), [None]);
+    }
+}

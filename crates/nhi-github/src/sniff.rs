@@ -61,14 +61,19 @@ pub fn sniff(bytes: &[u8]) -> Option<ExportKind> {
     None
 }
 
-/// What [`sniff`] needs at least one of: `"installations"`, `"secrets"`, a `"token_…"`
-/// key, `"read_only"` (deploy keys), `"access_tokens_url"` or `"app_id"`.
+/// What [`sniff`] needs at least one of: `"installations"`, `"secrets"`, one of the four
+/// `"token_…"` keys it asks about, `"read_only"` (deploy keys), `"access_tokens_url"` or
+/// `"app_id"`. The token keys are listed whole: configs are full of `"token_url"` and
+/// the like, and each such file used to be decoded and searched a dozen times.
 static MARKERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
     std::sync::LazyLock::new(|| {
         [
             "\"installations\"",
             "\"secrets\"",
-            "\"token_",
+            "\"token_id\"",
+            "\"token_name\"",
+            "\"token_expired\"",
+            "\"token_expires_at\"",
             "\"read_only\"",
             "\"access_tokens_url\"",
             "\"app_id\"",

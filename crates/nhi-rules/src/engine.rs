@@ -161,7 +161,7 @@ fn windows(set: &RuleSet, data: &[u8], scratch: &mut Scratch) -> Vec<(usize, usi
                 };
                 let admitted = data
                     .get(hit.end..tail_end)
-                    .is_some_and(|tail| gate.admits(rule, tail, searcher.gate.as_mut()));
+                    .is_some_and(|tail| gate.admits(tail, searcher.gate.as_mut()));
                 if !admitted {
                     continue;
                 }

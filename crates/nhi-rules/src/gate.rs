@@ -5,7 +5,7 @@
 
 use regex_automata::{Input, meta};
 
-use crate::Rule;
+use crate::Validator;
 use crate::noise::is_noise;
 
 /// A rule's gate, named in the rules file.
@@ -15,58 +15,77 @@ pub(crate) enum Gate {
     Regex(meta::Regex),
     /// `gate = "assignment"`: the hit must be followed by the rest of an assignment
     /// whose value could pass the rule's validators (see [`assignment_values`]).
-    Assignment,
+    Assignment(ValueChecks),
 }
 
 impl Gate {
-    /// Parses a `gate = "..."` name.
-    pub(crate) fn named(name: &str) -> Result<Gate, String> {
+    /// Parses a `gate = "..."` name for a rule with these validators.
+    pub(crate) fn named(name: &str, validators: &[Validator]) -> Result<Gate, String> {
         match name {
-            "assignment" => Ok(Gate::Assignment),
+            "assignment" => Ok(Gate::Assignment(ValueChecks::new(validators))),
             other => Err(format!("unknown gate `{other}`; expected: assignment")),
         }
     }
 
-    /// Whether a hit followed by `tail` opens a window for `rule`. `cache` is the
-    /// thread's cache for a regex gate.
-    pub(crate) fn admits(&self, rule: &Rule, tail: &[u8], cache: Option<&mut meta::Cache>) -> bool {
+    /// Whether a hit followed by `tail` opens a window. `cache` is the thread's cache
+    /// for a regex gate.
+    pub(crate) fn admits(&self, tail: &[u8], cache: Option<&mut meta::Cache>) -> bool {
         match (self, cache) {
             (Gate::Regex(regex), Some(cache)) => regex
                 .search_half_with(cache, &Input::new(tail).earliest(true))
                 .is_some(),
             (Gate::Regex(_), None) => true,
-            (Gate::Assignment, _) => assignment_values(tail)
-                .into_iter()
-                .any(|value| match value {
-                    Value::Unknown => true,
-                    Value::At(start, end) => tail
-                        .get(start..end)
-                        .is_some_and(|bytes| value_may_pass(rule, bytes)),
-                    Value::Absent => false,
-                }),
+            (Gate::Assignment(checks), _) => {
+                assignment_values(tail)
+                    .into_iter()
+                    .any(|value| match value {
+                        Value::Unknown => true,
+                        Value::At(start, end) => tail
+                            .get(start..end)
+                            .is_some_and(|bytes| checks.may_pass(bytes)),
+                        Value::Absent => false,
+                    })
+            }
         }
     }
 }
 
-/// Whether a secret of exactly these bytes could survive `rule`'s validators and noise
-/// filter. Only validators that judge the value alone take part, and only those before
-/// the first one that may swap the secret for another; the engine later runs them all
-/// again on the real match.
-fn value_may_pass(rule: &Rule, bytes: &[u8]) -> bool {
-    // The engine drops matches whose secret is not UTF-8.
-    let Ok(value) = std::str::from_utf8(bytes) else {
-        return false;
-    };
-    for validator in &rule.validators {
-        if validator.may_replace_secret() {
-            return true;
-        }
-        if validator.rejects_value(value) {
-            return false;
+/// The part of a rule's checks that a value can be put through on its own: the
+/// validators before the first one that may swap the secret for another, and the noise
+/// filter when no validator may swap it and none does its own noise check. The engine
+/// later runs every check again on the real match.
+#[derive(Debug, Clone)]
+pub(crate) struct ValueChecks {
+    /// In the order they are tried: all are plain tests of the value, so the order is
+    /// free, and entropy (a logarithm per distinct byte) goes last because on
+    /// config-heavy code most values are URLs, paths and names the cheap tests turn away.
+    validators: Vec<Validator>,
+    noise: bool,
+}
+
+impl ValueChecks {
+    fn new(validators: &[Validator]) -> ValueChecks {
+        let first_replacer = validators.iter().position(Validator::may_replace_secret);
+        let judged = first_replacer.map_or(validators, |i| &validators[..i]);
+        let mut ordered = judged.to_vec();
+        ordered.sort_by_key(|v| matches!(v, Validator::Entropy(_)));
+        ValueChecks {
+            validators: ordered,
+            noise: first_replacer.is_none() && !validators.iter().any(|v| v.owns_noise_check()),
         }
     }
-    let engine_checks_noise = !rule.validators.iter().any(|v| v.owns_noise_check());
-    !(engine_checks_noise && is_noise(value))
+
+    /// Whether a secret of exactly these bytes could survive the rule's checks.
+    fn may_pass(&self, bytes: &[u8]) -> bool {
+        // The engine drops matches whose secret is not UTF-8.
+        let Ok(value) = std::str::from_utf8(bytes) else {
+            return false;
+        };
+        if self.validators.iter().any(|v| v.rejects_value(value)) {
+            return false;
+        }
+        !(self.noise && is_noise(value))
+    }
 }
 
 /// What one reading of an assignment found after the keyword.

@@ -167,19 +167,6 @@ fn compile(spec: RuleSpec) -> Result<Rule, RulesError> {
     }
     let regex =
         compile_regex(&spec.regex).map_err(|e| problem(format!("regex does not compile: {e}")))?;
-    let gate = match (spec.after_keyword.as_deref(), spec.gate.as_deref()) {
-        (Some(_), Some(_)) => {
-            return Err(problem(
-                "has both `after_keyword` and `gate`; a rule takes one keyword gate".into(),
-            ));
-        }
-        (Some(source), None) => Some(Gate::Regex(
-            compile_regex(&format!("^(?:{source})"))
-                .map_err(|e| problem(format!("after_keyword does not compile: {e}")))?,
-        )),
-        (None, Some(name)) => Some(Gate::named(name).map_err(&problem)?),
-        (None, None) => None,
-    };
     let capture_names = || {
         regex
             .group_info()
@@ -201,6 +188,19 @@ fn compile(spec: RuleSpec) -> Result<Rule, RulesError> {
         .iter()
         .map(|name| name.parse::<Validator>().map_err(&problem))
         .collect::<Result<Vec<_>, _>>()?;
+    let gate = match (spec.after_keyword.as_deref(), spec.gate.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(problem(
+                "has both `after_keyword` and `gate`; a rule takes one keyword gate".into(),
+            ));
+        }
+        (Some(source), None) => Some(Gate::Regex(
+            compile_regex(&format!("^(?:{source})"))
+                .map_err(|e| problem(format!("after_keyword does not compile: {e}")))?,
+        )),
+        (None, Some(name)) => Some(Gate::named(name, &validators).map_err(&problem)?),
+        (None, None) => None,
+    };
     let context_matcher = if spec.context.is_empty() {
         None
     } else {

@@ -114,15 +114,35 @@ const MAX_BLANKS: usize = 4;
 /// ```
 ///
 /// case-insensitively, where V is any byte but whitespace and ``"'`;,(){}[]<>\|``, and T
-/// is whitespace or ``"'`;,)}]``. Each piece's bytes differ from the next piece's, so
-/// reading greedily is the only way to match, except `:=`: the regex prefers `:=` as the
-/// operator but falls back to `:` followed by a value starting with `=`. Both readings
-/// are returned.
-pub(crate) fn assignment_values(tail: &[u8]) -> [Value; 3] {
+/// is whitespace or ``"'`;,)}]``. Nearly every piece's bytes differ from the next
+/// piece's, so reading greedily is the only way to match. The exceptions, each read both
+/// ways: `:=`, which the regex prefers as the operator but may read as `:` followed by a
+/// value starting with `=`; and a name ending in `value` right before `["']?[ \t]*:`,
+/// which the second form may read as its `value` word (`secret_value     : x`).
+pub(crate) fn assignment_values(tail: &[u8]) -> [Value; 4] {
     let name_end = skip_while(tail, 0, is_name_byte);
+    match tail.get(name_end) {
+        None => return [Value::Unknown; 4],
+        // Both forms go on after the name with one of these (or end there).
+        Some(b' ' | b'\t' | b':' | b'=' | b',' | b'\r' | b'\n' | b'"' | b'\'' | b'`') => {}
+        Some(_) => return [Value::Absent; 4],
+    }
     let (colon_equals, single) = operator_values(tail, name_end);
-    [colon_equals, single, name_value_pair(tail, name_end)]
+    let named_value = match name_end.checked_sub(VALUE_WORD.len()) {
+        Some(word) if tail[word..name_end].eq_ignore_ascii_case(VALUE_WORD) => {
+            after_value_word(tail, name_end)
+        }
+        _ => Value::Absent,
+    };
+    [
+        colon_equals,
+        single,
+        name_value_pair(tail, name_end),
+        named_value,
+    ]
 }
+
+const VALUE_WORD: &[u8] = b"value";
 
 /// `name = value`, `name: value`, `name := value`, `name => value`: the value read with
 /// `:=` (or `=>`) as the operator, and the value read with a one-byte operator.
@@ -196,13 +216,22 @@ fn name_value_pair(tail: &[u8], name_end: usize) -> Value {
         at = skip_while(tail, line_break + 1, is_blank);
     }
     step(&mut at, is_pair_quote);
-    let Some(word) = tail.get(at..at + 5) else {
+    let Some(word) = tail.get(at..at + VALUE_WORD.len()) else {
         return Value::Unknown;
     };
-    if !word.eq_ignore_ascii_case(b"value") {
+    if !word.eq_ignore_ascii_case(VALUE_WORD) {
         return Value::Absent;
     }
-    at += 5;
+    after_value_word(tail, at + VALUE_WORD.len())
+}
+
+/// `["']?[ \t]*:[ \t]*["']?V{16,}(?:T|$)` from `at`, right after the `value` word.
+fn after_value_word(tail: &[u8], mut at: usize) -> Value {
+    let step = |at: &mut usize, wanted: fn(u8) -> bool| {
+        if tail.get(*at).copied().is_some_and(wanted) {
+            *at += 1;
+        }
+    };
     step(&mut at, is_pair_quote);
     at = skip_while(tail, at, is_blank);
     match tail.get(at) {
@@ -323,8 +352,16 @@ mod tests {
     }
 
     #[test]
+    fn a_name_ending_in_value_is_also_read_as_the_value_word() {
+        let v = "p0w4TuGJlA508dVT9aQkP0YmmFcDVgni";
+        // `[ \t]{0,4}` rules out the assignment form; only the name/value form matches.
+        assert_eq!(values(&format!("_value      : {v}\n")), [Some(v)]);
+        assert_eq!(values(&format!("_Value: {v}\n")), [Some(v), Some(v)]);
+    }
+
+    #[test]
     fn an_unfinished_tail_is_let_through() {
-        assert_eq!(values("_KEY"), [None, None, None]);
+        assert_eq!(values("_KEY"), [None, None, None, None]);
         assert_eq!(values("_KEY=jKUr3pLC8+dweE*W"), [None]);
         assert_eq!(values("\", \"val"), [None]);
     }

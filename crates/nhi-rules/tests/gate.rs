@@ -168,7 +168,7 @@ fn assignment() -> impl Strategy<Value = String> {
             "Private-Key",
             "author",
         ]),
-        one_of(&["", "_x", "_URL", ".v2", "-id", "Id"]),
+        one_of(&["", "_x", "_URL", ".v2", "-id", "Id", "_value", "Value"]),
         one_of(&["", "\"", "'", "`"]),
         one_of(&["", " ", "\t", "    ", "     "]),
         one_of(&[
@@ -185,6 +185,8 @@ fn assignment() -> impl Strategy<Value = String> {
             "\"\n    value: ",
             ", 'Value':",
             "\n\n  value: ",
+            "      : ",
+            "\t\t\t\t\t:",
         ]),
         one_of(&["", " ", "\t", "    ", "     "]),
         one_of(&["", "\"", "'", "`"]),

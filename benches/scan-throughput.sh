@@ -17,6 +17,10 @@
 #   HISTORY_MB        history corpus size              (default 20)
 #   RUNS              hyperfine runs per command       (default 3, after 1 warmup)
 #   ALT_ROUNDS        alternating nhi/rg rounds        (default 15)
+#   REAL_TREES        real source trees also timed against rg, space-separated
+#                     (default: this machine's crates.io sources, ~/.cargo/registry/src,
+#                     and Python's site-packages; missing ones are skipped; "" for none)
+#   REAL_ROUNDS       alternating rounds per real tree (default 5)
 #   SEED              corpus seed                      (default 1)
 #   NHI_BIN, NHI_CORPUS_BIN   use these binaries instead of building
 #   SKIP_DETECT_SECRETS=1     leave detect-secrets out
@@ -30,6 +34,9 @@ DS_CORPUS_MB="${DS_CORPUS_MB:-2}"
 HISTORY_MB="${HISTORY_MB:-20}"
 RUNS="${RUNS:-3}"
 ALT_ROUNDS="${ALT_ROUNDS:-15}"
+DEFAULT_REAL_TREES="$HOME/.cargo/registry/src $(python3 -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' 2>/dev/null || true)"
+REAL_TREES="${REAL_TREES-$DEFAULT_REAL_TREES}"
+REAL_ROUNDS="${REAL_ROUNDS:-5}"
 SEED="${SEED:-1}"
 RESULTS="$ROOT/benches/results"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/nhi-bench.XXXXXX")"
@@ -129,10 +136,10 @@ bench() { # name json_out command
 # not the other's. Alternating single runs of both, round after round, puts the drift on
 # both sides of the ratio; reported beside the hyperfine means, not instead of them.
 # Each run is timed around its process (fork, exec, exit), the same overhead for both.
-alternate() { # label tree json_out
+alternate() { # label tree json_out [rounds]
   say "alternating rounds: $1"
-  python3 - "$3" "$ALT_ROUNDS" "$NHI" "$KEY" "$2" <<'PY'
-import json, subprocess, sys, time
+  python3 - "$3" "${4:-$ALT_ROUNDS}" "$NHI" "$KEY" "$2" <<'PY'
+import json, os, subprocess, sys, time
 out, rounds, nhi, key, tree = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 commands = {
     "rg": ["rg", "-c", "--no-ignore", "--hidden", "AKIA[0-9A-Z]{16}", tree],
@@ -149,6 +156,15 @@ times = {name: [] for name in commands}
 for _ in range(rounds):
     for name, command in commands.items():
         times[name].append(run(command))
+# The tree's size as both tools see it: every regular file, symlinks not followed.
+size = files = 0
+for parent, _, names in os.walk(tree):
+    for name in names:
+        path = os.path.join(parent, name)
+        if os.path.isfile(path) and not os.path.islink(path):
+            size += os.path.getsize(path)
+            files += 1
+times["tree"], times["bytes"], times["files"] = tree, size, files
 json.dump(times, open(out, "w"))
 PY
 }
@@ -165,6 +181,14 @@ bench "nhi scan, dense" "$WORK/nhi.json" \
   "'$NHI' scan '$WORK/corpus' --no-store --no-history --key-file '$KEY' --format json --output /dev/null"
 alternate "typical" "$WORK/typical" "$WORK/alt-typical.json"
 alternate "dense" "$WORK/corpus" "$WORK/alt-dense.json"
+# Real trees: no planted secrets, so no recall, but real layouts (tens of thousands of
+# small files, vendored and generated code) rather than generated ones.
+REAL_INDEX=0
+for tree in $REAL_TREES; do
+  if [[ ! -d "$tree" ]]; then say "real tree $tree: not here, skipped"; continue; fi
+  REAL_INDEX=$((REAL_INDEX + 1))
+  alternate "real tree $tree" "$tree" "$WORK/alt-real-$REAL_INDEX.json" "$REAL_ROUNDS"
+done
 if [[ "${SKIP_DETECT_SECRETS:-0}" != 1 ]]; then
   DS_BYTES="$(manifest_bytes "$WORK/small.manifest.json")"
   # Run from inside the corpus: started from within another git checkout (this one),
@@ -263,6 +287,21 @@ for label in ("typical", "dense"):
                      f"rg {rg_s:.3f} s: **{nhi_s / rg_s:.1f}x** rg's wall time")
 lines.append("")
 
+real = sorted(f for f in os.listdir(work) if f.startswith("alt-real-") and f.endswith(".json"))
+if real:
+    lines.append("## Real trees (alternating rounds)\n")
+    lines.append("Source trees already on this machine, scanned as they are (no planted secrets, "
+                 "so no recall); same commands and timing as the drift check; medians.\n")
+    lines.append("| tree | files | MB | nhi s | rg s | nhi is |")
+    lines.append("| --- | ---: | ---: | ---: | ---: | --- |")
+    for name in real:
+        times = json.load(open(os.path.join(work, name)))
+        nhi_s, rg_s = statistics.median(times["nhi"]), statistics.median(times["rg"])
+        lines.append(f"| `{times['tree']}` | {times['files']:,} | {times['bytes'] / MB:.0f} | "
+                     f"{nhi_s:.3f} | {rg_s:.3f} | **{nhi_s / rg_s:.1f}x** rg's wall time "
+                     f"({len(times['nhi'])} rounds) |")
+    lines.append("")
+
 for label, report_name, manifest_name in (("typical", "nhi-typical.json", "typical.manifest.json"),
                                           ("dense", "nhi-main.json", "corpus.manifest.json")):
     hit, total, missed, decoy_hits, _ = recall(report_name, manifest_name, True)
@@ -291,7 +330,8 @@ PY
 for f in rg nhi rg-typical nhi-typical-t ds nhi-hist; do
   [[ -f "$WORK/$f.json" ]] && cp "$WORK/$f.json" "$RESULTS/latest-$f.hyperfine.json"
 done
-for f in alt-typical alt-dense; do
+rm -f "$RESULTS"/latest-alt-real-*.json
+for f in alt-typical alt-dense $(cd "$WORK" && ls alt-real-*.json 2>/dev/null | sed 's/\.json$//'); do
   [[ -f "$WORK/$f.json" ]] && cp "$WORK/$f.json" "$RESULTS/latest-$f.json"
 done
 say "wrote $RESULTS/latest.md"

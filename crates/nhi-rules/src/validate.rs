@@ -798,7 +798,13 @@ fn generic_value(ctx: &MatchContext<'_>, cand: &Candidate) -> bool {
 /// like URLs, paths, file names, identifiers or constants rather than secrets. Kept apart
 /// so the assignment gate can turn such values away before any regex runs.
 fn generic_value_shape(value: &str) -> bool {
-    if STRUCTURED_PREFIXES.iter().any(|p| value.starts_with(p)) {
+    // The first byte decides for nearly every prefix, without a `memcmp` call each: the
+    // gate asks this of every value assigned to a secret-like name.
+    let first = value.as_bytes().first();
+    if STRUCTURED_PREFIXES
+        .iter()
+        .any(|p| p.as_bytes().first() == first && value.starts_with(p))
+    {
         return false;
     }
     // URLs, paths, and language paths or member chains (`proc_macro::TokenStream`,
@@ -814,7 +820,7 @@ fn generic_value_shape(value: &str) -> bool {
         return false;
     }
     if let Some((_, ext)) = value.rsplit_once('.')
-        && FILE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+        && FILE_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext))
     {
         return false;
     }

@@ -198,14 +198,9 @@ fn value_at(tail: &[u8], at: usize) -> Value {
 /// from the end of the name.
 fn name_value_pair(tail: &[u8], name_end: usize) -> Value {
     let mut at = name_end;
-    let step = |at: &mut usize, wanted: fn(u8) -> bool| {
-        if tail.get(*at).copied().is_some_and(wanted) {
-            *at += 1;
-        }
-    };
-    step(&mut at, is_pair_quote);
+    at = skip_one(tail, at, is_pair_quote);
     at = skip_while(tail, at, is_blank);
-    step(&mut at, |b| b == b',');
+    at = skip_one(tail, at, |b| b == b',');
     at = skip_while(tail, at, is_blank);
     let line_break = if tail.get(at) == Some(&b'\r') {
         at + 1
@@ -215,7 +210,7 @@ fn name_value_pair(tail: &[u8], name_end: usize) -> Value {
     if tail.get(line_break) == Some(&b'\n') {
         at = skip_while(tail, line_break + 1, is_blank);
     }
-    step(&mut at, is_pair_quote);
+    at = skip_one(tail, at, is_pair_quote);
     let Some(word) = tail.get(at..at + VALUE_WORD.len()) else {
         return Value::Unknown;
     };
@@ -227,12 +222,7 @@ fn name_value_pair(tail: &[u8], name_end: usize) -> Value {
 
 /// `["']?[ \t]*:[ \t]*["']?V{16,}(?:T|$)` from `at`, right after the `value` word.
 fn after_value_word(tail: &[u8], mut at: usize) -> Value {
-    let step = |at: &mut usize, wanted: fn(u8) -> bool| {
-        if tail.get(*at).copied().is_some_and(wanted) {
-            *at += 1;
-        }
-    };
-    step(&mut at, is_pair_quote);
+    at = skip_one(tail, at, is_pair_quote);
     at = skip_while(tail, at, is_blank);
     match tail.get(at) {
         None => return Value::Unknown,
@@ -240,10 +230,7 @@ fn after_value_word(tail: &[u8], mut at: usize) -> Value {
         Some(_) => return Value::Absent,
     }
     at = skip_while(tail, at, is_blank);
-    step(&mut at, is_pair_quote);
-    if at >= tail.len() {
-        return Value::Unknown;
-    }
+    at = skip_one(tail, at, is_pair_quote);
     value_at(tail, at)
 }
 
@@ -252,6 +239,15 @@ fn after_value_word(tail: &[u8], mut at: usize) -> Value {
 fn skip_blanks(tail: &[u8], at: usize, max: usize) -> Option<usize> {
     let end = skip_while(tail, at, is_blank);
     (end - at <= max).then_some(end)
+}
+
+/// Steps over the byte at `at` when it is `wanted` (an optional piece such as `["']?`).
+fn skip_one(tail: &[u8], at: usize, wanted: fn(u8) -> bool) -> usize {
+    if tail.get(at).copied().is_some_and(wanted) {
+        at + 1
+    } else {
+        at
+    }
 }
 
 fn skip_while(tail: &[u8], at: usize, wanted: fn(u8) -> bool) -> usize {

@@ -75,7 +75,7 @@ def main():
     top = ascii_trigrams[:TOP_TRIGRAMS]
 
     def literal(triple):
-        return 'b"' + "".join(
+        return '*b"' + "".join(
             chr(b) if 0x20 <= b < 0x7F and chr(b) not in '"\\' else f"\\x{b:02x}" for b in triple
         ) + '"'
 
@@ -91,9 +91,10 @@ def main():
         for row in range(0, 128, 16):
             out.write("    " + ", ".join(str(v) for v in per_million[row:row + 16]) + ",\n")
         out.write("];\n\n")
-        out.write(f"/// The {TOP_TRIGRAMS} commonest (folded) byte triples, commonest first.\n")
+        out.write(f"/// The {TOP_TRIGRAMS} commonest (folded) byte triples, commonest first (arrays, not\n")
+        out.write("/// references, so that loading the binary has no relocations to apply here).\n")
         out.write("#[rustfmt::skip]\n")
-        out.write(f"pub(crate) static COMMON_TRIGRAMS: [&[u8; 3]; {len(top)}] = [\n")
+        out.write(f"pub(crate) static COMMON_TRIGRAMS: [[u8; 3]; {len(top)}] = [\n")
         for row in range(0, len(top), 10):
             out.write("    " + ", ".join(literal(t) for t, _ in top[row:row + 10]) + ",\n")
         out.write("];\n\n")

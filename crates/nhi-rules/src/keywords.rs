@@ -846,7 +846,7 @@ fn triple_cost(triple: [u8; 3]) -> (usize, u64) {
             crate::code_ngrams::COMMON_TRIGRAMS
                 .iter()
                 .enumerate()
-                .map(|(r, t)| (**t, common - r))
+                .map(|(r, t)| (*t, common - r))
                 .collect()
         });
     let rank = RANKS.get(&triple).copied().unwrap_or(0);

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use regex_automata::util::captures::Captures;
-use regex_automata::util::iter::Searcher;
 use regex_automata::{Input, meta};
 
 use zeroize::Zeroizing;
@@ -191,6 +190,18 @@ fn windows(set: &RuleSet, data: &[u8], scratch: &mut Scratch) -> Vec<(usize, usi
     merged
 }
 
+/// How many times per window a search may resume inside a match the checks turned away
+/// (see [`scan_window`]); after that it resumes after each such match. Windows are capped
+/// (`max_window`), so input made of nested assignments costs at most this many passes
+/// over each window rather than one per assignment in it.
+const MAX_RESUMES_INSIDE: usize = 64;
+
+/// Runs `rule`'s regex over the window `start..end` of `data` and keeps the matches its
+/// checks accept. Matches do not overlap, except that after a match the checks turn
+/// away, the search resumes where its secret starts rather than after it: a rejected
+/// value can hold a match of its own, as in `auth_callback =
+/// "https://host/hook?token=<secret>"`, whose URL the generic rule rejects but whose
+/// `token=` it reports.
 fn scan_window(
     rule: &Rule,
     rule_index: usize,
@@ -206,78 +217,106 @@ fn scan_window(
     let RuleScratch {
         cache, captures, ..
     } = scratch;
-    // What `captures_iter` does, with this thread's cache: the searcher steps past
-    // empty matches the way the regex crate's iterator does.
-    let mut searcher = Searcher::new(Input::new(hay));
-    loop {
-        let found = searcher.try_advance(|input| {
-            rule.regex.search_captures_with(cache, input, captures);
-            Ok(captures.get_match())
-        });
-        let Ok(Some(whole)) = found else { break };
+    let mut at = 0;
+    let mut resumes = 0;
+    while at <= hay.len() {
+        rule.regex
+            .search_captures_with(cache, &Input::new(hay).range(at..), captures);
+        let Some(whole) = captures.get_match() else {
+            break;
+        };
         let whole = whole.span();
         let secret = rule
             .secret_groups
             .iter()
             .find_map(|&g| captures.get_group(g))
             .unwrap_or(whole);
-        if secret.is_empty() {
-            continue;
-        }
-        let Some(secret_bytes) = hay.get(secret.range()) else {
-            continue;
+        // Past an empty match, as the regex crate's iterator steps.
+        let after = if whole.is_empty() {
+            whole.end + 1
+        } else {
+            whole.end
         };
-        let match_start = start + whole.start;
-        let match_end = start + whole.end;
-        if let Some(matcher) = &rule.context_matcher {
-            let (_, top) = context_start(data, match_start);
-            let bottom = text::line_end_capped(data, match_end, LOOKAROUND_CAP);
-            if !data
-                .get(top..bottom)
-                .is_some_and(|region| matcher.is_match(region))
-            {
-                continue;
+        match judge(rule, rule_index, data, start, hay, whole, secret, captures) {
+            Some(candidate) => {
+                out.push(candidate);
+                at = after;
             }
+            // A secret starting at the match's start would be found again as it was.
+            None if resumes < MAX_RESUMES_INSIDE && secret.start > whole.start => {
+                resumes += 1;
+                at = secret.start;
+            }
+            None => at = after,
         }
-        let Ok(secret_text) = std::str::from_utf8(secret_bytes) else {
-            continue;
-        };
-        let id_bytes = rule
-            .id_group
-            .and_then(|g| captures.get_group(g))
-            .and_then(|span| hay.get(span.range()));
-        let external_id = match id_bytes {
-            Some(id) => match std::str::from_utf8(id) {
-                Ok(id) if !is_noise(id) => Some(id.to_string()),
-                _ => continue,
-            },
-            None => None,
-        };
-        let mut candidate = Candidate {
-            rule: rule_index,
-            start: start + secret.start,
-            end: start + secret.end,
-            secret: Zeroizing::new(secret_text.to_string()),
-            external_id,
-            attributes: BTreeMap::new(),
-        };
-        let ctx = MatchContext {
-            data,
-            match_start,
-            match_end,
-        };
-        if !rule
-            .validators
-            .iter()
-            .all(|v| v.apply(&ctx, &mut candidate))
-        {
-            continue;
-        }
-        if !rule.validators.iter().any(|v| v.owns_noise_check()) && is_noise(&candidate.secret) {
-            continue;
-        }
-        out.push(candidate);
     }
+}
+
+/// The candidate a match makes if it passes the rule's context check, validators and
+/// noise filter. `whole` and `secret` are spans of `hay`, the window at `start`.
+#[allow(clippy::too_many_arguments)]
+fn judge(
+    rule: &Rule,
+    rule_index: usize,
+    data: &[u8],
+    start: usize,
+    hay: &[u8],
+    whole: regex_automata::Span,
+    secret: regex_automata::Span,
+    captures: &Captures,
+) -> Option<Candidate> {
+    if secret.is_empty() {
+        return None;
+    }
+    let secret_bytes = hay.get(secret.range())?;
+    let match_start = start + whole.start;
+    let match_end = start + whole.end;
+    if let Some(matcher) = &rule.context_matcher {
+        let (_, top) = context_start(data, match_start);
+        let bottom = text::line_end_capped(data, match_end, LOOKAROUND_CAP);
+        if !data
+            .get(top..bottom)
+            .is_some_and(|region| matcher.is_match(region))
+        {
+            return None;
+        }
+    }
+    let secret_text = std::str::from_utf8(secret_bytes).ok()?;
+    let id_bytes = rule
+        .id_group
+        .and_then(|g| captures.get_group(g))
+        .and_then(|span| hay.get(span.range()));
+    let external_id = match id_bytes {
+        Some(id) => match std::str::from_utf8(id) {
+            Ok(id) if !is_noise(id) => Some(id.to_string()),
+            _ => return None,
+        },
+        None => None,
+    };
+    let mut candidate = Candidate {
+        rule: rule_index,
+        start: start + secret.start,
+        end: start + secret.end,
+        secret: Zeroizing::new(secret_text.to_string()),
+        external_id,
+        attributes: BTreeMap::new(),
+    };
+    let ctx = MatchContext {
+        data,
+        match_start,
+        match_end,
+    };
+    if !rule
+        .validators
+        .iter()
+        .all(|v| v.apply(&ctx, &mut candidate))
+    {
+        return None;
+    }
+    if !rule.validators.iter().any(|v| v.owns_noise_check()) && is_noise(&candidate.secret) {
+        return None;
+    }
+    Some(candidate)
 }
 
 /// Start of the region where a match's context words may appear: its own line plus

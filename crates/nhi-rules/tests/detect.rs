@@ -258,6 +258,42 @@ fn specific_rule_beats_generic_on_the_same_span() {
     assert_eq!(ids(set, &found), ["generic-secret-assignment"]);
 }
 
+/// A match the checks turn away no longer hides a match inside it: the URL assigned to
+/// an auth-named variable is rejected (a URL is no secret), and the search used to go on
+/// after it, past the token in its query.
+#[test]
+fn a_rejected_value_can_hold_a_match_of_its_own() {
+    let set = rules();
+    let token = "Zx9Qm2Lk7Wp4Rt8Y1bcDEfgH";
+    for text in [
+        format!("AUTH_CALLBACK_URL = \"https://api.example.com/v1/hook?token={token}\"\n"),
+        format!("auth_redirect: https://login.example.com/cb?x=1&access_token={token}\n"),
+        format!("{{\"oauth_endpoint\": \"https://example.com/a?api_key={token}\"}}\n"),
+    ] {
+        let found = set.detect(text.as_bytes());
+        assert_eq!(ids(set, &found), ["generic-secret-assignment"], "{text}");
+        assert_eq!(&text[found[0].start..found[0].end], token, "{text}");
+    }
+    // The value alone is still nothing.
+    let url = "AUTH_CALLBACK_URL = \"https://api.example.com/v1/hook?page=2&sort=name\"\n";
+    assert!(set.detect(url.as_bytes()).is_empty());
+}
+
+/// Resuming inside rejected matches stays bounded: a line that is one long chain of
+/// assignments, each rejected (every value runs on past the length limit), is searched
+/// in capped windows, each resumed at most a fixed number of times.
+#[test]
+fn nested_rejected_assignments_stay_bounded() {
+    let set = rules();
+    let text = "token=".repeat(10_000) + "\n";
+    let started = std::time::Instant::now();
+    let found = set.detect(text.as_bytes());
+    let elapsed = started.elapsed();
+    assert!(found.is_empty(), "{:?}", ids(set, &found));
+    // Debug builds are slow; this only catches quadratic blow-ups.
+    assert!(elapsed.as_secs() < 20, "took {elapsed:?}");
+}
+
 #[test]
 fn context_rules_look_three_lines_up_and_no_further() {
     let set = rules();

@@ -192,16 +192,17 @@ fn windows(set: &RuleSet, data: &[u8], scratch: &mut Scratch) -> Vec<(usize, usi
 
 /// How many times per window a search may resume inside a match the checks turned away
 /// (see [`scan_window`]); after that it resumes after each such match. Windows are capped
-/// (`max_window`), so input made of nested assignments costs at most this many passes
-/// over each window rather than one per assignment in it.
+/// (`max_window`), so input made of nested URLs costs at most this many passes over each
+/// window rather than one per URL in it.
 const MAX_RESUMES_INSIDE: usize = 64;
 
 /// Runs `rule`'s regex over the window `start..end` of `data` and keeps the matches its
-/// checks accept. Matches do not overlap, except that after a match the checks turn
-/// away, the search resumes where its secret starts rather than after it: a rejected
-/// value can hold a match of its own, as in `auth_callback =
-/// "https://host/hook?token=<secret>"`, whose URL the generic rule rejects but whose
-/// `token=` it reports.
+/// checks accept. Matches do not overlap, except that when the checks turn away a match
+/// whose secret holds a URL's query or fragment (`?`, `#`), the search resumes there
+/// rather than after the match: `AUTH_CALLBACK = "https://host/hook?token=<secret>"` is a
+/// URL the generic rule rejects, holding a `token=` it reports (and OAuth's implicit flow
+/// puts `#access_token=` in fragments). Only there: elsewhere a keyword inside a rejected
+/// value is part of a name, as the `secret:` in a Secrets Manager ARN.
 fn scan_window(
     rule: &Rule,
     rule_index: usize,
@@ -242,10 +243,13 @@ fn scan_window(
                 out.push(candidate);
                 at = after;
             }
-            // A secret starting at the match's start would be found again as it was.
-            None if resumes < MAX_RESUMES_INSIDE && secret.start > whole.start => {
+            None if resumes < MAX_RESUMES_INSIDE
+                && let Some(query) = hay
+                    .get(secret.range())
+                    .and_then(|bytes| memchr::memchr2(b'?', b'#', bytes)) =>
+            {
                 resumes += 1;
-                at = secret.start;
+                at = secret.start + query + 1;
             }
             None => at = after,
         }

@@ -277,15 +277,19 @@ fn a_rejected_value_can_hold_a_match_of_its_own() {
     // The value alone is still nothing.
     let url = "AUTH_CALLBACK_URL = \"https://api.example.com/v1/hook?page=2&sort=name\"\n";
     assert!(set.detect(url.as_bytes()).is_empty());
+    // Outside a URL's query a keyword in a rejected value is part of a name: the
+    // `secret:` of a Secrets Manager ARN does not start an assignment.
+    let arn = "\"ARN\": \"arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/orders-db/orders_svc-EZkcJ2\",\n";
+    assert!(set.detect(arn.as_bytes()).is_empty());
 }
 
 /// Resuming inside rejected matches stays bounded: a line that is one long chain of
-/// assignments, each rejected (every value runs on past the length limit), is searched
-/// in capped windows, each resumed at most a fixed number of times.
+/// URLs nested in each other's queries, each rejected, is searched in capped windows,
+/// each resumed at most a fixed number of times.
 #[test]
-fn nested_rejected_assignments_stay_bounded() {
+fn nested_rejected_urls_stay_bounded() {
     let set = rules();
-    let text = "token=".repeat(10_000) + "\n";
+    let text = "auth_url=https://h.example/?".repeat(5_000) + "\n";
     let started = std::time::Instant::now();
     let found = set.detect(text.as_bytes());
     let elapsed = started.elapsed();

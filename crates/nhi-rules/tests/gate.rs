@@ -9,11 +9,8 @@
 //! starts: a rejected match can overlap, and so hide, a later assignment. Usually that
 //! makes the gated rules find more (`- name: token` / `value: billing-db-password"=Zx9…`:
 //! without the gate the rejected name/value pair ends inside the second line's own
-//! assignment). A review found three contrived inputs where it made them find less: two
-//! with a rejected value ending in `name` before a `…value :=` assignment on the next
-//! line, which both find nothing since the engine resumes a search inside a rejected
-//! match at its secret (that finds assignments nested in a rejected value, such as a
-//! token in a URL's query, but not one starting in the rejected match's name part); and
+//! assignment). A review found three contrived inputs where it makes them find less: a
+//! rejected value ending in `name` before a `…value :=` assignment on the next line, and
 //! lines over 2 KiB, where the window cap cuts a value unless an unrelated hit further
 //! along the line happens to widen the window. Both engines already depend on such
 //! accidents of window placement; the gate changes which accidents happen, not that they

@@ -7,6 +7,19 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/nhi-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
+# A persistent target dir keeps every earlier build of the workspace's crates (cargo
+# never collects them) and grows by a few GB per day of work. When its disk runs low,
+# drop the incremental caches, which the compiler rebuilds on demand; a run that dies of
+# a full disk helps nobody.
+free_gb() { df -Pk "$1" 2>/dev/null | awk 'NR == 2 { print int($4 / 1048576) }'; }
+mkdir -p "$CARGO_TARGET_DIR"
+if [ "$(free_gb "$CARGO_TARGET_DIR")" -lt 15 ]; then
+  echo "== low disk: removing the incremental caches under $CARGO_TARGET_DIR"
+  rm -rf "$CARGO_TARGET_DIR"/*/incremental
+  [ "$(free_gb "$CARGO_TARGET_DIR")" -ge 8 ] ||
+    echo "== warning: under 8 GB free after that; 'cargo clean' frees the rest (a full rebuild)" >&2
+fi
+
 need_apt=()
 command -v git >/dev/null 2>&1 || need_apt+=(git)
 # The dashboard's browser test drives headless Chromium through chromedriver.

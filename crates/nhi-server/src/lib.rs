@@ -33,7 +33,7 @@ pub use index::AnalysisConfig;
 pub use jobs::{Collector, JobSpec, Jobs, RunCounts, Schedule};
 pub use problem::ApiError;
 pub use routes::{Access, RouteSpec, Surface};
-pub use state::{AppState, Backend, Settings, StoreFactory};
+pub use state::{AppState, Backend, DEFAULT_STORE_CONNECTIONS, PoolStats, Settings, StoreFactory};
 
 /// A certificate chain and its private key, both PEM.
 #[derive(Debug, Clone)]

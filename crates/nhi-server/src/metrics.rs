@@ -1,6 +1,6 @@
 //! Prometheus metrics in the text exposition format: request counts and latency by
-//! route, failed logins and job runs. Kept in-process with fixed buckets; no exporter
-//! crate is needed for a handful of series.
+//! route, failed logins, and the store pool (`render_pool`). Kept in-process with fixed
+//! buckets; no exporter crate is needed for a handful of series.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -101,6 +101,32 @@ impl Metrics {
         }
         out
     }
+}
+
+/// The store pool's gauges and wait counter, appended to [`Metrics::render`]'s text.
+/// `nhi_store_waits_total` rising steadily means requests queue for a connection:
+/// raise `--store-connections` (and PostgreSQL's `max_connections` with it).
+pub fn render_pool(out: &mut String, pool: &crate::state::PoolStats) {
+    let _ = writeln!(
+        out,
+        "# HELP nhi_store_connections_max Store connections the pool may open.\n# TYPE nhi_store_connections_max gauge\nnhi_store_connections_max {}",
+        pool.max_open
+    );
+    let _ = writeln!(
+        out,
+        "# HELP nhi_store_connections_open Store connections open now, idle or lent.\n# TYPE nhi_store_connections_open gauge\nnhi_store_connections_open {}",
+        pool.open
+    );
+    let _ = writeln!(
+        out,
+        "# HELP nhi_store_connections_idle Open store connections waiting for work.\n# TYPE nhi_store_connections_idle gauge\nnhi_store_connections_idle {}",
+        pool.idle
+    );
+    let _ = writeln!(
+        out,
+        "# HELP nhi_store_waits_total Store requests that waited because every connection was lent.\n# TYPE nhi_store_waits_total counter\nnhi_store_waits_total {}",
+        pool.waits
+    );
 }
 
 fn escape(label: &str) -> String {

@@ -1,6 +1,6 @@
 //! What every request shares: the store, the templates, the limiter and the metrics.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use jiff::SignedDuration;
@@ -26,6 +26,18 @@ pub struct StorePool {
     slots: Mutex<Slots>,
     returned: Condvar,
     max_open: usize,
+    /// Takes that found every connection lent out and had to wait: a pool that waits
+    /// often is too small for its load (`--store-connections`).
+    waits: AtomicU64,
+}
+
+/// The pool's size and use, for the metrics endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub max_open: usize,
+    pub open: usize,
+    pub idle: usize,
+    pub waits: u64,
 }
 
 struct Slots {
@@ -78,6 +90,17 @@ impl StorePool {
             }),
             returned: Condvar::new(),
             max_open: max_open.max(1),
+            waits: AtomicU64::new(0),
+        }
+    }
+
+    pub fn stats(&self) -> PoolStats {
+        let slots = self.lock();
+        PoolStats {
+            max_open: self.max_open,
+            open: slots.open,
+            idle: slots.idle.len(),
+            waits: self.waits.load(Ordering::Relaxed),
         }
     }
 
@@ -97,6 +120,7 @@ impl StorePool {
     /// one handed back. Blocks: call it from a blocking thread.
     pub fn take(&self) -> Result<Lease<'_>, StoreError> {
         let mut slots = self.lock();
+        let mut waited = false;
         loop {
             if let Some(store) = slots.idle.pop() {
                 return Ok(Lease {
@@ -107,6 +131,10 @@ impl StorePool {
             if slots.open < self.max_open {
                 slots.open += 1;
                 break;
+            }
+            if !waited {
+                waited = true;
+                self.waits.fetch_add(1, Ordering::Relaxed);
             }
             slots = self.returned.wait(slots).unwrap_or_else(|e| e.into_inner());
         }
@@ -124,9 +152,10 @@ impl StorePool {
     }
 }
 
-/// How many store connections the server opens at most. Two per core would do for
-/// reads on a small machine; jobs hold one for their whole run, so leave room for them.
-pub const STORE_CONNECTIONS: usize = 8;
+/// How many store connections the server opens at most unless told otherwise
+/// (`nhi serve --store-connections`). Two per core would do for reads on a small
+/// machine; jobs hold one for their whole run, so leave room for them.
+pub const DEFAULT_STORE_CONNECTIONS: usize = 8;
 
 /// Settings that shape behaviour rather than wiring.
 #[derive(Debug, Clone)]
@@ -136,6 +165,8 @@ pub struct Settings {
     pub session_ttl: SignedDuration,
     /// A name for this instance in job leases and logs.
     pub instance: String,
+    /// The store pool's size: at most this many connections at once (at least 1).
+    pub store_connections: usize,
 }
 
 pub struct AppState {
@@ -159,7 +190,7 @@ impl AppState {
         jobs: crate::jobs::Jobs,
     ) -> Arc<AppState> {
         Arc::new(AppState {
-            store: StorePool::new(open, STORE_CONNECTIONS),
+            store: StorePool::new(open, settings.store_connections),
             templates: crate::pages::templates(),
             limiter: LoginLimiter::default(),
             metrics: Metrics::default(),
@@ -247,6 +278,40 @@ mod tests {
             "160 leases over 2 connections"
         );
         assert!(most_busy.load(Ordering::SeqCst) <= 2);
+        let stats = pool.stats();
+        assert_eq!((stats.max_open, stats.open, stats.idle), (2, 2, 2));
+        assert!(
+            stats.waits > 0,
+            "8 threads over 2 connections must have waited"
+        );
+    }
+
+    #[test]
+    fn stats_count_a_wait_once_per_take_and_only_when_all_are_lent() {
+        let (pool, _) = counting_pool(1);
+        let first = pool.take().unwrap();
+        assert_eq!(pool.stats().waits, 0, "a free slot is not a wait");
+        assert_eq!(
+            pool.stats(),
+            PoolStats {
+                max_open: 1,
+                open: 1,
+                idle: 0,
+                waits: 0
+            }
+        );
+        let waiter = {
+            let pool = Arc::clone(&pool);
+            std::thread::spawn(move || pool.take().unwrap().keep())
+        };
+        // Hand the connection back only once the other thread has started waiting.
+        while pool.stats().waits == 0 {
+            std::thread::yield_now();
+        }
+        first.keep();
+        waiter.join().unwrap();
+        let stats = pool.stats();
+        assert_eq!((stats.open, stats.idle, stats.waits), (1, 1, 1));
     }
 
     #[test]

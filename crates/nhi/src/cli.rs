@@ -104,6 +104,12 @@ pub struct ServeArgs {
     /// How long a dashboard login lasts.
     #[arg(long, default_value = "12h")]
     pub session_ttl: String,
+    /// Store connections the server opens at most; requests beyond wait for one.
+    /// Each running job holds one for its whole run. Watch `nhi_store_waits_total`
+    /// in /metrics; with PostgreSQL keep it under the server's `max_connections`.
+    #[arg(long, value_name = "N", default_value_t = nhi_server::DEFAULT_STORE_CONNECTIONS as u16,
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub store_connections: u16,
     /// No start-up message.
     #[arg(short, long)]
     pub quiet: bool,

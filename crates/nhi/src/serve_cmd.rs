@@ -340,6 +340,15 @@ fn load_jobs(path: Option<&Path>, store: &StoreArgs) -> Result<Jobs> {
 pub fn serve(args: &ServeArgs) -> Result<u8> {
     let open = store_factory(&args.store)?;
     let jobs = load_jobs(args.config.as_deref(), &args.store)?;
+    let job_count = jobs.names().len();
+    if !args.quiet && job_count >= usize::from(args.store_connections) {
+        // Not an error: jobs rarely all run at once. But when they do, every request
+        // waits for one to finish.
+        eprintln!(
+            "nhi: warning: --store-connections {} with {job_count} jobs: while every job runs, requests wait for a connection",
+            args.store_connections
+        );
+    }
     let session_ttl = nhi_server::auth::parse_ttl(&args.session_ttl)
         .with_context(|| format!("--session-ttl {:?} is not a duration", args.session_ttl))?;
     let policy = args.store.policy.clone().or_else(|| {
@@ -360,6 +369,7 @@ pub fn serve(args: &ServeArgs) -> Result<u8> {
             tls: tls.is_some(),
             session_ttl,
             instance: format!("nhi-serve:{}", std::process::id()),
+            store_connections: usize::from(args.store_connections),
         },
         nhi_server::AnalysisConfig {
             policy,

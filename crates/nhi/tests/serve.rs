@@ -136,7 +136,15 @@ fn the_api_and_every_page_on(dir: &Path, db: &Path) {
         ),
     )
     .unwrap();
-    let server = start(&db, &["--config", jobs.to_str().unwrap()]);
+    let server = start(
+        &db,
+        &[
+            "--config",
+            jobs.to_str().unwrap(),
+            "--store-connections",
+            "4",
+        ],
+    );
 
     let (status, body) = get(&server, "/api/v1/identities?limit=500", Some(&viewer));
     assert_eq!(status, 200, "{body}");
@@ -416,6 +424,18 @@ fn the_api_and_every_page_on(dir: &Path, db: &Path) {
         metrics.contains("route=\"/api/v1/identities/{id}\""),
         "{metrics}"
     );
+    // The store pool is the size --store-connections asked for, and says how full it is.
+    let gauge = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {metrics}"))
+    };
+    assert_eq!(gauge("nhi_store_connections_max"), 4);
+    let open = gauge("nhi_store_connections_open");
+    assert!((1..=4).contains(&open), "{open} connections open");
+    assert!(gauge("nhi_store_connections_idle") <= open);
+    gauge("nhi_store_waits_total");
 
     // No planted secret reaches any response.
     let (_, reports) = get(&server, "/api/v1/reports/json", Some(&viewer));
@@ -424,5 +444,18 @@ fn the_api_and_every_page_on(dir: &Path, db: &Path) {
     everything.push_str(&credentials);
     for secret in planted_secrets() {
         assert!(!everything.contains(&secret), "a planted secret leaked");
+    }
+}
+
+#[test]
+fn a_store_pool_of_no_connections_is_a_usage_error() {
+    for bad in ["0", "1025", "many"] {
+        let out = support::nhi()
+            .args(["serve", "--db", "unused.db", "--store-connections", bad])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "--store-connections {bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--store-connections"), "{stderr}");
     }
 }

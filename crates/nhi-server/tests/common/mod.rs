@@ -19,6 +19,7 @@ pub fn app_state(path: &Path) -> Arc<AppState> {
             tls: false,
             session_ttl: SignedDuration::from_hours(1),
             instance: "test".into(),
+            store_connections: nhi_server::DEFAULT_STORE_CONNECTIONS,
         },
         AnalysisConfig::default(),
         Jobs::new(Vec::new()),
